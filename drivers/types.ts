@@ -1,0 +1,48 @@
+import type { Label } from "./label/model.ts";
+import type { DeviceSnapshot } from "./snapshot.ts";
+
+/** What the device can do; composed from capability fragments, never subclassed. */
+export interface Capabilities {
+  thermalPrinter?: {
+    dpi: 203 | 300 | 600;
+    widthMm: number;
+    languages: string[];
+  };
+}
+
+/**
+ * A device's configured profile: what the site told us about this unit (config `devices[].profile`).
+ */
+export interface DeviceProfile {
+  dpi: 203 | 300 | 600;
+  widthMm: number;
+  heightMm: number;
+  /** Resident font that covers CJK, e.g. `E:SIMSUN.TTF`; absent when the printer has none. */
+  cjkFont?: string;
+}
+
+/** A status exchange: the bytes to send and a decoder that turns the reply into a snapshot. */
+export interface StatusQuery {
+  request: Uint8Array;
+  /** Feed reply bytes; returns the snapshot once the reply is complete, else undefined. */
+  createReader(now: number): { push(chunk: Uint8Array): DeviceSnapshot | undefined };
+}
+
+export type JobKind = "label.print" | "rfid.encode" | "epaper.update";
+
+/** A driver: data plus small functions (DESIGN.md §6). */
+export interface DriverDefinition {
+  /** Stable id; appears in audit records, never changes once released. */
+  id: string;
+  vendor: string;
+  models: string[];
+  transports: Array<"tcp" | "serial" | "usb" | "hid">;
+  capabilities: Capabilities;
+  jobKinds: JobKind[];
+  compile(label: Label, profile: DeviceProfile): Uint8Array;
+  status: StatusQuery;
+}
+
+export function defineDriver(d: DriverDefinition): DriverDefinition {
+  return d;
+}

@@ -1,0 +1,139 @@
+import { z } from "zod";
+
+/**
+ * The configuration file (YAML), validated with zod. Every key has a default, so an empty file is
+ * a valid configuration; the demo configuration (demo.ts) is what runs when no file is given.
+ * Keys are snake_case like the MQTT payloads.
+ */
+
+const PORT_MESSAGE = "expected a number from 1 to 65535";
+const port = () =>
+  z
+    .number({ error: PORT_MESSAGE })
+    .int({ error: PORT_MESSAGE })
+    .min(1, { error: PORT_MESSAGE })
+    .max(65535, { error: PORT_MESSAGE });
+
+const idString = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
+    error: "expected 1–64 characters: letters, digits, '_', '.', '-' (no '/', '+', '#')",
+  });
+
+export const tcpTransportSchema = z.strictObject({
+  type: z.literal("tcp"),
+  host: z.string().min(1).default("127.0.0.1"),
+  /** 0 only with `simulator: true`: the daemon then picks a free loopback port. */
+  port: z
+    .number({ error: "expected a number from 1 to 65535" })
+    .int({ error: "expected a number from 1 to 65535" })
+    .min(0, { error: "expected a number from 1 to 65535" })
+    .max(65535, { error: "expected a number from 1 to 65535" })
+    .default(9100),
+  connect_timeout_ms: z.number().int().positive().default(3000),
+});
+
+export const transportSchema = z.discriminatedUnion("type", [tcpTransportSchema]);
+
+export const profileSchema = z.strictObject({
+  dpi: z.union([z.literal(203), z.literal(300), z.literal(600)]).default(203),
+  width_mm: z.number().positive().max(300).default(100),
+  height_mm: z.number().positive().max(1000).default(150),
+  /** A resident printer font covering CJK (e.g. `E:SIMSUN.TTF`); omit when there is none. */
+  cjk_font: z.string().regex(/^[A-Z]:[A-Z0-9_.-]{1,32}$/).optional(),
+});
+
+export const deviceSchema = z
+  .strictObject({
+    id: idString,
+    driver: z.string().min(1),
+    model: z.string().default(""),
+    /** Where the device stands (place in audit records), e.g. `hall-2/line-4`. */
+    area: z.string().max(128).optional(),
+    transport: transportSchema,
+    profile: profileSchema.default(() => profileSchema.parse({})),
+    /** The daemon hosts this device's simulator itself (demo, tests). */
+    simulator: z.boolean().default(false),
+    status_poll_ms: z.number().int().min(100).max(600_000).default(5000),
+    status_timeout_ms: z.number().int().min(50).max(60_000).default(2000),
+    /** How long to wait for the device to confirm a print before the job is `in_doubt`. */
+    confirm_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
+  })
+  .superRefine((d, ctx) => {
+    if (d.transport.type === "tcp" && d.transport.port === 0 && !d.simulator) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["transport", "port"],
+        message: "expected a number from 1 to 65535 (0 is only allowed with simulator: true)",
+      });
+    }
+  });
+
+export const configSchema = z.strictObject({
+  site: idString.default("demo"),
+  gateway: idString.default("gw1"),
+  /** Where this gateway stands, for the `place` of audit records. */
+  area: z.string().max(128).default(""),
+  data_dir: z.string().min(1).default("./data"),
+  mqtt: z
+    .strictObject({
+      base_topic: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, { error: "expected topic levels without wildcards" })
+        .default("labelgate"),
+      /** Run the embedded broker (aedes, MQTT 3.1.1) inside the daemon. */
+      embedded: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          host: z.string().default("127.0.0.1"),
+          port: port().default(1883),
+        })
+        .default(() => ({ enabled: true, host: "127.0.0.1", port: 1883 })),
+      /** External broker; when set, the embedded broker is off unless enabled explicitly. */
+      url: z
+        .string()
+        .regex(/^mqtts?:\/\/[^\s]+$/, { error: "expected an mqtt:// or mqtts:// URL" })
+        .optional(),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      tls: z
+        .strictObject({
+          ca: z.string().optional(),
+          cert: z.string().optional(),
+          key: z.string().optional(),
+          reject_unauthorized: z.boolean().default(true),
+        })
+        .optional(),
+      client_id: z.string().max(23).optional(),
+      keepalive_s: z.number().int().min(5).max(3600).default(30),
+    })
+    .default(() => ({
+      base_topic: "labelgate",
+      embedded: { enabled: true, host: "127.0.0.1", port: 1883 },
+      keepalive_s: 30,
+    })),
+  limits: z
+    .strictObject({
+      /** Largest accepted job payload in bytes (default 64 KiB). */
+      max_job_bytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(65536),
+      /** Largest copies per job. */
+      max_copies: z.number().int().min(1).max(1000).default(50),
+    })
+    .default(() => ({ max_job_bytes: 65536, max_copies: 50 })),
+  privacy: z
+    .strictObject({
+      /** Digits of an 11-digit mobile that must be masked (GB/T 41833-2022 asks for at least 6). */
+      phone_min_hidden: z.number().int().min(4).max(11).default(6),
+    })
+    .default(() => ({ phone_min_hidden: 6 })),
+  log: z
+    .strictObject({
+      level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    })
+    .default(() => ({ level: "info" as const })),
+  devices: z.array(deviceSchema).default([]),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type DeviceConfig = z.infer<typeof deviceSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
