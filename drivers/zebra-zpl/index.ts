@@ -1,0 +1,23 @@
+/**
+ * The `zebra-zpl` driver: Zebra (and ZPL-emulating) thermal label printers speaking ZPL II over
+ * TCP 9100, serial or USB printer class (reference/device-protocols.md §1). Data plus small
+ * functions: compile in compile.ts, status in status.ts, the device side in simulator.ts.
+ */
+import { defineDriver } from "../types.ts";
+import { compileZpl } from "./compile.ts";
+import { zplStatusQuery } from "./status.ts";
+
+export const zebraZpl = defineDriver({
+  // Stable: it appears in audit records and never changes.
+  id: "zebra-zpl",
+  vendor: "Zebra Technologies",
+  models: ["ZT410", "ZT411", "ZT421", "ZD420", "ZD421", "ZD621", "ZE500", "ZPL-compatible"],
+  transports: ["tcp", "serial", "usb"],
+  capabilities: {
+    // The common 4-inch desktop/industrial head; the site profile gives the unit's real values.
+    thermalPrinter: { dpi: 203, widthMm: 104, languages: ["ZPL"] },
+  },
+  jobKinds: ["label.print"],
+  compile: compileZpl,
+  status: zplStatusQuery,
+});

@@ -1,0 +1,272 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import type { Label } from "../../../drivers/label/model.ts";
+import { compileZpl, mmToDots } from "../../../drivers/zebra-zpl/compile.ts";
+import {
+  HOSTILE_FIELDS,
+  decodeFields,
+  parseAll,
+  text,
+} from "../../firmware-protocols/zpl/helpers.ts";
+import { PROFILE_203, PROFILE_300_CJK, WAYBILL, smallWaybillLabel } from "./fixtures.ts";
+
+const golden = (name: string): Uint8Array =>
+  new Uint8Array(readFileSync(new URL(`./golden/${name}`, import.meta.url)));
+
+const label = (...elements: Label["elements"]): Label => ({ widthMm: 100, heightMm: 50, elements });
+
+describe("compileZpl golden files", () => {
+  it("small waybill at 203 dpi, no resident CJK font (^A0)", () => {
+    expect(text(compileZpl(smallWaybillLabel(), PROFILE_203))).toBe(
+      text(golden("small-waybill-203dpi.zpl")),
+    );
+    expect(compileZpl(smallWaybillLabel(), PROFILE_203)).toEqual(
+      golden("small-waybill-203dpi.zpl"),
+    );
+  });
+
+  it("small waybill at 300 dpi with a resident CJK font (^A@)", () => {
+    expect(compileZpl(smallWaybillLabel(), PROFILE_300_CJK)).toEqual(
+      golden("small-waybill-300dpi-cjk-font.zpl"),
+    );
+  });
+
+  it("is one format whose fields decode to the label's text and data", () => {
+    const bytes = compileZpl(smallWaybillLabel(), PROFILE_203);
+    const events = parseAll(bytes);
+    expect(events).toEqual([{ type: "format", bytes, offset: 0 }]);
+    expect(decodeFields(bytes)).toEqual([
+      "571-A12-03",
+      "571-A12-03", // bold: second strike
+      "张* 138******78",
+      WAYBILL,
+      `QA,${WAYBILL}`,
+      "杭州",
+    ]);
+  });
+});
+
+describe("compileZpl units and commands", () => {
+  it("converts mm to dots as round(mm × dpi / 25.4)", () => {
+    expect(mmToDots(25.4, 203)).toBe(203);
+    expect(mmToDots(100, 203)).toBe(799);
+    expect(mmToDots(150, 300)).toBe(1772);
+    expect(mmToDots(0.125, 203)).toBe(1);
+    expect(mmToDots(10, 600)).toBe(236);
+  });
+
+  it("starts with ^XA^CI28^PW^LL and ends with ^PQ1^XZ", () => {
+    const z = text(compileZpl({ widthMm: 100, heightMm: 150, elements: [] }, PROFILE_203));
+    expect(z).toBe("^XA^CI28^PW799^LL1199^LH0,0\n^PQ1^XZ");
+  });
+
+  it("maps rotation to N/R/I/B", () => {
+    const z = text(
+      compileZpl(
+        label(
+          ...([0, 90, 180, 270] as const).map((rotation) => ({
+            type: "text" as const,
+            xMm: 1,
+            yMm: 1,
+            sizeMm: 3,
+            text: "x",
+            rotation,
+          })),
+        ),
+        PROFILE_203,
+      ),
+    );
+    expect([...z.matchAll(/\^A0([NRIB]),24,24/g)].map((m) => m[1])).toEqual(["N", "R", "I", "B"]);
+  });
+
+  it("wraps text in ^FB with width, max lines and alignment; ^FB backslashes are doubled", () => {
+    const z = text(
+      compileZpl(
+        label({
+          type: "text",
+          xMm: 0,
+          yMm: 0,
+          sizeMm: 3,
+          text: "a\\&b",
+          boxWidthMm: 50,
+          maxLines: 3,
+          align: "right",
+        }),
+        PROFILE_203,
+      ),
+    );
+    expect(z).toContain("^FB400,3,0,R,0^FH_^FDa\\\\&b^FS");
+  });
+
+  it("code128: ^BY module,3,height and ^BC mode A with or without the interpretation line", () => {
+    const bc = (humanReadable: boolean) =>
+      text(
+        compileZpl(
+          label({
+            type: "barcode",
+            symbology: "code128",
+            xMm: 1,
+            yMm: 2,
+            heightMm: 10,
+            moduleMm: 0.25,
+            data: WAYBILL,
+            humanReadable,
+          }),
+          PROFILE_203,
+        ),
+      );
+    expect(bc(true)).toContain(`^FO8,16^BY2,3,80^BCN,80,Y,N,N,A^FH_^FD${WAYBILL}^FS`);
+    expect(bc(false)).toContain("^BCN,80,N,N,N,A");
+  });
+
+  it("qrcode: ^BQN,2,magnification with the QA, prefix", () => {
+    const z = text(
+      compileZpl(
+        label({
+          type: "barcode",
+          symbology: "qrcode",
+          xMm: 0,
+          yMm: 0,
+          heightMm: 0,
+          moduleMm: 0.75,
+          data: "a^b",
+        }),
+        PROFILE_203,
+      ),
+    );
+    expect(z).toContain("^BQN,2,6^FH_^FDQA,a_5Eb^FS");
+  });
+
+  it("datamatrix: ^BX ECC 200 with `_` as escape character, underscores doubled", () => {
+    const z = text(
+      compileZpl(
+        label({
+          type: "barcode",
+          symbology: "datamatrix",
+          xMm: 0,
+          yMm: 0,
+          heightMm: 0,
+          moduleMm: 0.5,
+          data: "A_B",
+        }),
+        PROFILE_203,
+      ),
+    );
+    expect(z).toContain("^BXN,4,200,,,,_^FH_^FDA_5F_5FB^FS");
+  });
+
+  it("pdf417: ^BY module and ^B7 with row height and security level", () => {
+    const z = text(
+      compileZpl(
+        label({
+          type: "barcode",
+          symbology: "pdf417",
+          xMm: 0,
+          yMm: 0,
+          heightMm: 0,
+          moduleMm: 0.25,
+          data: WAYBILL,
+        }),
+        PROFILE_203,
+      ),
+    );
+    expect(z).toContain(`^BY2^B7N,6,5^FH_^FD${WAYBILL}^FS`);
+  });
+
+  it("clamps module widths to the 1–10 dots the printer accepts", () => {
+    const z = text(
+      compileZpl(
+        label({
+          type: "barcode",
+          symbology: "qrcode",
+          xMm: 0,
+          yMm: 0,
+          heightMm: 0,
+          moduleMm: 5,
+          data: "x",
+        }),
+        PROFILE_203,
+      ),
+    );
+    expect(z).toContain("^BQN,2,10");
+  });
+
+  it("lines and boxes are ^GB at least as large as their thickness", () => {
+    const z = text(
+      compileZpl(
+        label(
+          { type: "line", xMm: 0, yMm: 10, widthMm: 50, heightMm: 0, thicknessMm: 0.5 },
+          { type: "box", xMm: 1, yMm: 1, widthMm: 20, heightMm: 10, thicknessMm: 0.25 },
+        ),
+        PROFILE_203,
+      ),
+    );
+    expect(z).toContain("^FO0,80^GB400,4,4^FS");
+    expect(z).toContain("^FO8,8^GB160,80,2^FS");
+  });
+
+  it("names the element field of an invalid length, never its content", () => {
+    const bad = label({ type: "text", xMm: Number.NaN, yMm: 0, sizeMm: 3, text: "张* secret" });
+    expect(() => compileZpl(bad, PROFILE_203)).toThrow(/label\.elements\[0\]\.xMm/);
+    expect(() => compileZpl(bad, PROFILE_203)).not.toThrow(/secret/);
+    expect(() => compileZpl({ ...label(), widthMm: -1 }, PROFILE_203)).toThrow(/label\.widthMm/);
+  });
+});
+
+describe("compileZpl injection: content never escapes its field", () => {
+  it.each(HOSTILE_FIELDS)("text and barcode data %j", (hostile) => {
+    const bytes = compileZpl(
+      label(
+        { type: "text", xMm: 1, yMm: 1, sizeMm: 3, text: hostile },
+        { type: "text", xMm: 1, yMm: 5, sizeMm: 3, text: hostile, boxWidthMm: 40, maxLines: 2 },
+        {
+          type: "barcode",
+          symbology: "code128",
+          xMm: 1,
+          yMm: 10,
+          heightMm: 10,
+          moduleMm: 0.25,
+          data: hostile,
+        },
+        {
+          type: "barcode",
+          symbology: "qrcode",
+          xMm: 1,
+          yMm: 25,
+          heightMm: 0,
+          moduleMm: 0.5,
+          data: hostile,
+        },
+        {
+          type: "barcode",
+          symbology: "datamatrix",
+          xMm: 30,
+          yMm: 25,
+          heightMm: 0,
+          moduleMm: 0.5,
+          data: hostile,
+        },
+        {
+          type: "barcode",
+          symbology: "pdf417",
+          xMm: 60,
+          yMm: 25,
+          heightMm: 0,
+          moduleMm: 0.25,
+          data: hostile,
+        },
+      ),
+      PROFILE_300_CJK,
+    );
+    // Exactly one format, no control command, nothing malformed: the device sees one label.
+    expect(parseAll(bytes)).toEqual([{ type: "format", bytes, offset: 0 }]);
+    // And nothing was stripped: the fields carry the content (^FB / ^BX escapes undone).
+    const fields = decodeFields(bytes);
+    expect(fields[0]).toBe(hostile);
+    expect(fields[1]?.replaceAll("\\\\", "\\")).toBe(hostile);
+    expect(fields[2]).toBe(hostile);
+    expect(fields[3]).toBe(`QA,${hostile}`);
+    expect(fields[4]?.replaceAll("__", "_")).toBe(hostile);
+    expect(fields[5]).toBe(hostile);
+  });
+});
