@@ -1,0 +1,215 @@
+/**
+ * The gateway's secret keys, kept as files under `<dataDir>/keys/`:
+ * - `hmac.key`: 32 random bytes, the HMAC-SHA-256 key of `waybill_ref` (look-up tag);
+ * - `data.key`: 32 random bytes, the AES-256-GCM key of data at rest (`waybill_enc`).
+ *
+ * Losing a key makes every record sealed or tagged with it unrecoverable or unsearchable, so a
+ * key file is created atomically and fsynced before it is used, and a file that looks damaged is
+ * refused rather than replaced. Keys are handed out as `KeyObject`s, which print and serialize
+ * as opaque objects, so a stray log line cannot leak them.
+ */
+import { createHash, createSecretKey, randomBytes, type KeyObject } from "node:crypto";
+import {
+  chmodSync,
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { CodedError } from "../errors.ts";
+
+/** Size of each key, in bytes (256 bits). */
+export const KEY_BYTES = 32;
+
+/** File names under `<dataDir>/keys/`. */
+export const KEY_FILES = { hmac: "hmac.key", data: "data.key" } as const;
+
+export interface Keys {
+  /** HMAC-SHA-256 key of `waybill_ref` ({@link KEY_FILES}.hmac). */
+  readonly hmac: KeyObject;
+  /** AES-256-GCM key of data at rest ({@link KEY_FILES}.data). */
+  readonly data: KeyObject;
+  /**
+   * 32 lowercase hex characters identifying this key pair without revealing it (a truncated
+   * SHA-256 over both keys). The audit log stores it to refuse to run with keys other than the
+   * ones its records were written with (e.g. a database restored without its keys directory).
+   */
+  readonly fingerprint: string;
+}
+
+// POSIX permission bits; Windows reports synthetic modes, so the checks are skipped there.
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+const CHECK_MODES = process.platform !== "win32";
+
+/**
+ * Loads the keys from `<dataDir>/keys/`, creating a missing key file with fresh random bytes
+ * (mode 0600, directory 0700). Safe when two processes start at once: a key file appears
+ * complete or not at all, and the loser of the race reads the winner's key.
+ *
+ * Throws CodedError `config_invalid` with `details.reason`:
+ * - `"key_size"`: a key file exists but is not exactly {@link KEY_BYTES} bytes;
+ * - `"key_permissions"`: a key file is readable or writable by group or others (POSIX only);
+ * and CodedError `internal` with `"key_io"` when the directory or a file cannot be read or written.
+ * `details.file` names the file (e.g. `"hmac.key"`), never its content.
+ */
+export function loadOrCreateKeys(dataDir: string): Keys {
+  const dir = join(dataDir, "keys");
+  ensureKeyDir(dataDir, dir);
+  const hmacBytes = loadOrCreateKeyFile(dir, KEY_FILES.hmac);
+  const dataBytes = loadOrCreateKeyFile(dir, KEY_FILES.data);
+  const fingerprint = createHash("sha256")
+    .update("labelgate/keys/fingerprint/v1\0")
+    .update(hmacBytes)
+    .update(dataBytes)
+    .digest("hex")
+    .slice(0, 32);
+  const keys: Keys = {
+    hmac: createSecretKey(hmacBytes),
+    data: createSecretKey(dataBytes),
+    fingerprint,
+  };
+  // createSecretKey copied the bytes; do not leave extra copies of the secrets on the heap.
+  hmacBytes.fill(0);
+  dataBytes.fill(0);
+  return keys;
+}
+
+function ensureKeyDir(dataDir: string, dir: string): void {
+  try {
+    // The data directory gets the default mode (it is shared with other modules); only the
+    // keys directory is private. An existing keys directory is the site's choice and is kept.
+    mkdirSync(dataDir, { recursive: true });
+    let created = true;
+    try {
+      mkdirSync(dir, { mode: DIR_MODE });
+    } catch (e) {
+      if (errno(e) !== "EEXIST") throw e;
+      created = false;
+    }
+    // The umask applies to mkdir's mode; chmod makes it exactly 0700 (the owner must write keys).
+    if (created && CHECK_MODES) chmodSync(dir, DIR_MODE);
+  } catch (e) {
+    throw ioError("keys", e);
+  }
+}
+
+function loadOrCreateKeyFile(dir: string, file: string): Buffer {
+  const path = join(dir, file);
+  let existing = readKeyFile(path, file);
+  if (existing === undefined) {
+    createKeyFile(dir, path);
+    existing = readKeyFile(path, file);
+    if (existing === undefined) throw ioError(file, new Error("key file vanished after creation"));
+  }
+  return existing;
+}
+
+/** Reads and checks one key file; undefined if it does not exist. */
+function readKeyFile(path: string, file: string): Buffer | undefined {
+  let size: number;
+  let mode: number;
+  try {
+    const st = statSync(path);
+    size = st.size;
+    mode = st.mode;
+  } catch (e) {
+    if (errno(e) === "ENOENT") return undefined;
+    throw ioError(file, e);
+  }
+  // Checked before reading, so a huge or wrong file is never loaded and never overwritten.
+  if (size !== KEY_BYTES) {
+    throw new CodedError("config_invalid", `key file ${file} must be exactly ${KEY_BYTES} bytes`, {
+      reason: "key_size",
+      file,
+      size,
+      expected: KEY_BYTES,
+    });
+  }
+  if (CHECK_MODES && (mode & 0o077) !== 0) {
+    throw new CodedError("config_invalid", `key file ${file} is accessible to group or others`, {
+      reason: "key_permissions",
+      file,
+      mode: (mode & 0o777).toString(8),
+      expected: FILE_MODE.toString(8),
+    });
+  }
+  try {
+    const bytes = readFileSync(path);
+    if (bytes.length !== KEY_BYTES) throw new Error("key file changed size while being read");
+    return bytes;
+  } catch (e) {
+    throw ioError(file, e);
+  }
+}
+
+/**
+ * Writes a fresh key to a private temporary file, fsyncs it, then hard-links it to its final
+ * name. link() fails if the name exists, so a concurrent creator never overwrites a key, and a
+ * crash never leaves a half-written key file under the final name (only a stray temp file).
+ */
+function createKeyFile(dir: string, path: string): void {
+  const tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+  const key = randomBytes(KEY_BYTES);
+  try {
+    const fd = openSync(tmp, "wx", FILE_MODE);
+    try {
+      // The umask applies to openSync's mode; fchmod makes the result exactly 0600.
+      if (CHECK_MODES) fchmodSync(fd, FILE_MODE);
+      let written = 0;
+      while (written < key.length) written += writeSync(fd, key, written, key.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      linkSync(tmp, path);
+    } catch (e) {
+      if (errno(e) !== "EEXIST") throw e; // another process won the race: use its key
+    }
+    fsyncDir(dir);
+  } catch (e) {
+    throw ioError("keys", e);
+  } finally {
+    key.fill(0);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Nothing to clean up if the temp file was never created.
+    }
+  }
+}
+
+/** Makes the new directory entry durable; not possible on Windows, where it is skipped. */
+function fsyncDir(dir: string): void {
+  if (process.platform === "win32") return;
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function errno(e: unknown): string | undefined {
+  return typeof e === "object" && e !== null && "code" in e && typeof e.code === "string"
+    ? e.code
+    : undefined;
+}
+
+function ioError(file: string, cause: unknown): CodedError {
+  const code = errno(cause);
+  return new CodedError(
+    "internal",
+    `cannot read or write key file ${file}`,
+    { reason: "key_io", file, ...(code ? { errno: code } : {}) },
+    cause,
+  );
+}
