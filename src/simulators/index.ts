@@ -1,0 +1,94 @@
+/**
+ * Simulator hosting for the daemon (DESIGN.md §6): picks the device-side simulator of a driver
+ * and hosts it on loopback TCP. `main.ts` calls {@link hostDeviceSimulator} for each device
+ * configured with `simulator: true`.
+ */
+import type { DriverDefinition } from "../../drivers/types.ts";
+import { createZplSimulator } from "../../drivers/zebra-zpl/simulator.ts";
+import { hostSimulatorOnTcp, type TcpHostLogger } from "./tcp-host.ts";
+
+export { createMemoryTransport } from "./memory.ts";
+export type { MemoryTransport, MemoryDeviceSide, MemoryTransportOptions } from "./memory.ts";
+export { hostSimulatorOnTcp } from "./tcp-host.ts";
+export type { HostedTcpSimulator, FormatWritten, TcpHostLogger } from "./tcp-host.ts";
+
+/** A simulator the daemon hosts for one device. */
+export interface HostedSimulator {
+  readonly deviceId: string;
+  /** Loopback port the device's transport connects to. */
+  readonly port: number;
+  /** Where printed formats and previews are written: `<dataDir>/sim/<deviceId>`. */
+  readonly outputDir: string;
+  /** Fault injection for the demo and tests. */
+  readonly faults: SimulatorFaults;
+  close(): Promise<void>;
+}
+
+/** Family-independent fault switches of a hosted simulator. */
+export interface SimulatorFaults {
+  /** Names the simulator supports (for zebra-zpl: media_out, head_open, ribbon_out, paused, garbage). */
+  readonly conditions: readonly string[];
+  /** Raises or clears a condition; throws RangeError for a name not in `conditions`. */
+  set(condition: string, on: boolean): void;
+  /** While on, status requests go unanswered. */
+  silent(on: boolean): void;
+  /** Drops the open connections (the device side hangs up). */
+  disconnectClients(): void;
+}
+
+const ZPL_FAULTS = ["media_out", "head_open", "ribbon_out", "paused", "garbage"] as const;
+type ZplFault = (typeof ZPL_FAULTS)[number];
+const isZplFault = (c: string): c is ZplFault => (ZPL_FAULTS as readonly string[]).includes(c);
+
+/** The slice of a device's configuration the host needs. */
+export interface SimulatedDeviceConfig {
+  id: string;
+  /** `port` 0 picks a free port. */
+  transport: { port: number };
+  profile: { dpi: number };
+}
+
+export interface HostDeviceSimulatorOptions {
+  device: SimulatedDeviceConfig;
+  driver: DriverDefinition;
+  dataDir: string;
+  logger: TcpHostLogger;
+}
+
+/**
+ * Hosts the simulator of `driver` for `device` on 127.0.0.1. Rejects with RangeError when the
+ * driver has no simulator, and with the socket error when the port cannot be bound.
+ */
+export async function hostDeviceSimulator(o: HostDeviceSimulatorOptions): Promise<HostedSimulator> {
+  switch (o.driver.id) {
+    case "zebra-zpl": {
+      const hosted = await hostSimulatorOnTcp({
+        deviceId: o.device.id,
+        dataDir: o.dataDir,
+        port: o.device.transport.port,
+        logger: o.logger,
+        createSimulator: (sink) => createZplSimulator({ sink }),
+        // Previews at the printer's own resolution (dots per millimetre).
+        preview: { dpmm: Math.round(o.device.profile.dpi / 25.4) },
+      });
+      return {
+        deviceId: o.device.id,
+        port: hosted.port,
+        outputDir: hosted.outputDir,
+        faults: {
+          conditions: ZPL_FAULTS,
+          set(condition, on) {
+            if (!isZplFault(condition))
+              throw new RangeError(`unknown simulator fault ${condition}`);
+            hosted.simulator.setFault(condition, on);
+          },
+          silent: (on) => hosted.simulator.setSilent(on),
+          disconnectClients: () => hosted.disconnectClients(),
+        },
+        close: () => hosted.close(),
+      };
+    }
+    default:
+      throw new RangeError(`driver ${o.driver.id} has no simulator`);
+  }
+}
