@@ -1,7 +1,16 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "data/**", "bin/**", "coverage/**"] },
+  {
+    ignores: [
+      "node_modules/**",
+      "data/**",
+      "bin/**",
+      "coverage/**",
+      "vitest.config.ts",
+      "eslint.config.js",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],

@@ -4,21 +4,55 @@
  * every code (a test checks it).
  */
 export const ERROR_CODES = {
-  invalid_envelope: { retryable: false, summary: "the job envelope is not valid JSON or breaks the schema" },
-  payload_too_large: { retryable: false, summary: "the MQTT payload is larger than limits.max_job_bytes" },
-  privacy_rejected: { retryable: false, summary: "a field is not de-identified (the path of the field is given, never its value)" },
-  device_unknown: { retryable: false, summary: "no device with that id is registered on this gateway" },
-  device_mismatch: { retryable: false, summary: "the envelope names a device other than the topic it came on" },
+  invalid_envelope: {
+    retryable: false,
+    summary: "the job envelope is not valid JSON or breaks the schema",
+  },
+  payload_too_large: {
+    retryable: false,
+    summary: "the MQTT payload is larger than limits.max_job_bytes",
+  },
+  privacy_rejected: {
+    retryable: false,
+    summary: "a field is not de-identified (the path of the field is given, never its value)",
+  },
+  device_unknown: {
+    retryable: false,
+    summary: "no device with that id is registered on this gateway",
+  },
+  device_mismatch: {
+    retryable: false,
+    summary: "the envelope names a device other than the topic it came on",
+  },
   device_offline: { retryable: true, summary: "the device cannot be reached" },
-  device_fault: { retryable: true, summary: "the device reports a fault (media out, head open, …)" },
-  device_no_response: { retryable: true, summary: "the device did not answer its status request in time" },
+  device_fault: {
+    retryable: true,
+    summary: "the device reports a fault (media out, head open, …)",
+  },
+  device_no_response: {
+    retryable: true,
+    summary: "the device did not answer its status request in time",
+  },
   unsupported_kind: { retryable: false, summary: "the device does not accept this job kind" },
   template_unknown: { retryable: false, summary: "no template with that name" },
-  template_data_invalid: { retryable: false, summary: "the job data does not fit the template's schema" },
-  job_id_conflict: { retryable: false, summary: "the job_id was seen before with different content" },
+  template_data_invalid: {
+    retryable: false,
+    summary: "the job data does not fit the template's schema",
+  },
+  job_id_conflict: {
+    retryable: false,
+    summary: "the job_id was seen before with different content",
+  },
   expired: { retryable: false, summary: "the job's expires_at has passed; it was not printed" },
-  in_doubt: { retryable: false, summary: "bytes left for the device but the print was not confirmed; an operator must resolve it" },
-  audit_unavailable: { retryable: true, summary: "the audit log cannot be written, so printing has stopped" },
+  in_doubt: {
+    retryable: false,
+    summary:
+      "bytes left for the device but the print was not confirmed; an operator must resolve it",
+  },
+  audit_unavailable: {
+    retryable: true,
+    summary: "the audit log cannot be written, so printing has stopped",
+  },
   internal: { retryable: true, summary: "an unexpected error inside the gateway" },
   config_invalid: { retryable: false, summary: "the configuration file is not valid" },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
@@ -31,7 +65,12 @@ export class CodedError extends Error {
   readonly retryable: boolean;
   readonly details: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    cause?: unknown,
+  ) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = "CodedError";
     this.code = code;

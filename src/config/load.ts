@@ -21,8 +21,10 @@ export function formatIssues(error: z.ZodError): string[] {
 }
 
 function issueMessage(i: z.core.$ZodIssue): string {
-  if (i.code === "unrecognized_keys") return `unknown key(s) ${i.keys.map((k) => `'${k}'`).join(", ")}`;
-  if (i.code === "invalid_type" && i.message.startsWith("Invalid input")) return `expected ${i.expected}`;
+  if (i.code === "unrecognized_keys")
+    return `unknown key(s) ${i.keys.map((k) => `'${k}'`).join(", ")}`;
+  if (i.code === "invalid_type" && i.message.startsWith("Invalid input"))
+    return `expected ${i.expected}`;
   return i.message;
 }
 
@@ -31,9 +33,13 @@ export function validateConfig(input: unknown, source: string): Config {
   const r = configSchema.safeParse(input ?? {});
   if (!r.success) {
     const lines = formatIssues(r.error);
-    throw new CodedError("config_invalid", `${source}: invalid configuration\n  ${lines.join("\n  ")}`, {
-      problems: lines,
-    });
+    throw new CodedError(
+      "config_invalid",
+      `${source}: invalid configuration\n  ${lines.join("\n  ")}`,
+      {
+        problems: lines,
+      },
+    );
   }
   return r.data;
 }
@@ -44,7 +50,10 @@ export function loadConfigFile(file: string): Config {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new CodedError("config_invalid", `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new CodedError(
+      "config_invalid",
+      `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+    );
   }
   let doc: unknown;
   try {

@@ -14,11 +14,9 @@ const port = () =>
     .min(1, { error: PORT_MESSAGE })
     .max(65535, { error: PORT_MESSAGE });
 
-const idString = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
-    error: "expected 1–64 characters: letters, digits, '_', '.', '-' (no '/', '+', '#')",
-  });
+const idString = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
+  error: "expected 1–64 characters: letters, digits, '_', '.', '-' (no '/', '+', '#')",
+});
 
 export const tcpTransportSchema = z.strictObject({
   type: z.literal("tcp"),
@@ -40,7 +38,10 @@ export const profileSchema = z.strictObject({
   width_mm: z.number().positive().max(300).default(100),
   height_mm: z.number().positive().max(1000).default(150),
   /** A resident printer font covering CJK (e.g. `E:SIMSUN.TTF`); omit when there is none. */
-  cjk_font: z.string().regex(/^[A-Z]:[A-Z0-9_.-]{1,32}$/).optional(),
+  cjk_font: z
+    .string()
+    .regex(/^[A-Z]:[A-Z0-9_.-]{1,32}$/)
+    .optional(),
 });
 
 export const deviceSchema = z
@@ -79,7 +80,9 @@ export const configSchema = z.strictObject({
     .strictObject({
       base_topic: z
         .string()
-        .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, { error: "expected topic levels without wildcards" })
+        .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, {
+          error: "expected topic levels without wildcards",
+        })
         .default("labelgate"),
       /** Run the embedded broker (aedes, MQTT 3.1.1) inside the daemon. */
       embedded: z
@@ -115,7 +118,12 @@ export const configSchema = z.strictObject({
   limits: z
     .strictObject({
       /** Largest accepted job payload in bytes (default 64 KiB). */
-      max_job_bytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(65536),
+      max_job_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(16 * 1024 * 1024)
+        .default(65536),
       /** Largest copies per job. */
       max_copies: z.number().int().min(1).max(1000).default(50),
     })

@@ -12,9 +12,19 @@ const BIN = new URL("../../bin/labelgate.js", import.meta.url).pathname;
 describe("configuration", () => {
   it("has a demo config: site demo, gateway gw1, embedded broker on 127.0.0.1:1883, one simulated ZPL printer", () => {
     const c = demoConfig();
-    expect(c).toMatchObject({ site: "demo", gateway: "gw1", data_dir: "./data", mqtt: { embedded: { enabled: true, host: "127.0.0.1", port: 1883 } } });
+    expect(c).toMatchObject({
+      site: "demo",
+      gateway: "gw1",
+      data_dir: "./data",
+      mqtt: { embedded: { enabled: true, host: "127.0.0.1", port: 1883 } },
+    });
     expect(c.devices).toEqual([
-      expect.objectContaining({ id: "zpl-1", driver: "zebra-zpl", simulator: true, profile: { dpi: 203, width_mm: 100, height_mm: 150 } }),
+      expect.objectContaining({
+        id: "zpl-1",
+        driver: "zebra-zpl",
+        simulator: true,
+        profile: { dpi: 203, width_mm: 100, height_mm: 150 },
+      }),
     ]);
     expect(c.devices[0]!.profile.cjk_font).toBeUndefined();
   });
@@ -46,8 +56,22 @@ describe("configuration", () => {
   });
 
   it("allows port 0 only for hosted simulators", () => {
-    expect(() => validateConfig({ devices: [{ id: "a", driver: "zebra-zpl", transport: { type: "tcp", port: 0 } }] }, "x")).toThrow(/devices\[0\]\.transport\.port/);
-    expect(validateConfig({ devices: [{ id: "a", driver: "zebra-zpl", simulator: true, transport: { type: "tcp", port: 0 } }] }, "x").devices).toHaveLength(1);
+    expect(() =>
+      validateConfig(
+        { devices: [{ id: "a", driver: "zebra-zpl", transport: { type: "tcp", port: 0 } }] },
+        "x",
+      ),
+    ).toThrow(/devices\[0\]\.transport\.port/);
+    expect(
+      validateConfig(
+        {
+          devices: [
+            { id: "a", driver: "zebra-zpl", simulator: true, transport: { type: "tcp", port: 0 } },
+          ],
+        },
+        "x",
+      ).devices,
+    ).toHaveLength(1);
   });
 
   it("loads the example configuration", () => {
@@ -60,23 +84,39 @@ describe("configuration", () => {
     const good = join(dir, "good.yaml");
     const bad = join(dir, "bad.yaml");
     writeFileSync(good, "site: hz01\n");
-    writeFileSync(bad, "devices:\n  - id: a\n    driver: zebra-zpl\n    transport: { type: tcp, port: 99999 }\n");
-    await expect(run(process.execPath, [BIN, "config", "check", good])).resolves.toMatchObject({ stdout: expect.stringContaining("valid") });
-    const r = await run(process.execPath, [BIN, "config", "check", bad]).catch((e: { code: number; stderr: string }) => e);
-    expect(r).toMatchObject({ code: 1, stderr: expect.stringContaining("devices[0].transport.port: expected a number from 1 to 65535") });
+    writeFileSync(
+      bad,
+      "devices:\n  - id: a\n    driver: zebra-zpl\n    transport: { type: tcp, port: 99999 }\n",
+    );
+    await expect(run(process.execPath, [BIN, "config", "check", good])).resolves.toMatchObject({
+      stdout: expect.stringContaining("valid"),
+    });
+    const r = await run(process.execPath, [BIN, "config", "check", bad]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(r).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(
+        "devices[0].transport.port: expected a number from 1 to 65535",
+      ),
+    });
   });
 
   it("labelgate start refuses to start on an invalid file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "lg-config-"));
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, "mqtt: { embedded: { port: -1 } }\n");
-    const r = await run(process.execPath, [BIN, "start", "--config", bad]).catch((e: { code: number; stderr: string }) => e);
+    const r = await run(process.execPath, [BIN, "start", "--config", bad]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(r).toMatchObject({ code: 1, stderr: expect.stringContaining("mqtt.embedded.port") });
   });
 
   it("labelgate config schema prints a JSON Schema", async () => {
     const { stdout } = await run(process.execPath, [BIN, "config", "schema"]);
     const schema = JSON.parse(stdout) as { properties: Record<string, unknown> };
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(["site", "gateway", "mqtt", "devices"]));
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(["site", "gateway", "mqtt", "devices"]),
+    );
   });
 });

@@ -1,0 +1,101 @@
+import { Command, InvalidArgumentError } from "commander";
+import { isCodedError } from "../errors.ts";
+import { VERSION } from "../gateway-docs.ts";
+// Each command loads its module when it runs, so `config check` does not load the daemon.
+
+function portArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new InvalidArgumentError("expected a number from 1 to 65535");
+  return n;
+}
+
+const program = new Command()
+  .name("labelgate")
+  .description(
+    "MQTT gateway for label printers, RFID encoders and e-paper tags at parcel sorting sites",
+  )
+  .version(VERSION);
+
+program
+  .command("start")
+  .description("run the daemon (the demo configuration when --config is not given)")
+  .option("-c, --config <file>", "YAML configuration file")
+  .option("-d, --data-dir <dir>", "data directory (overrides data_dir)")
+  .option("--mqtt-port <n>", "port of the embedded broker (overrides mqtt.embedded.port)", portArg)
+  .action(async (opts: { config?: string; dataDir?: string; mqttPort?: number }) => {
+    process.exitCode = await (await import("./start.ts")).runStart(opts);
+  });
+
+program
+  .command("submit")
+  .description("publish a job envelope from a JSON file and print the replies")
+  .argument(
+    "<file>",
+    "job envelope (JSON); job_id, created_at and reply_to are filled in when missing",
+  )
+  .option("--device <id>", "target device (overrides the envelope's device)")
+  .option(
+    "--wait",
+    "wait for the final reply (ok / error / rejected / expired / in_doubt), not only the first",
+  )
+  .option("--url <url>", "broker URL", "mqtt://127.0.0.1:1883")
+  .option("--mqtt-port <n>", "shorthand for --url mqtt://127.0.0.1:<n>", portArg)
+  .option("--base <topic>", "base topic", "labelgate")
+  .option("--site <site>", "site", "demo")
+  .option("--timeout <ms>", "how long to wait for replies", (v) => Number(v), 15000)
+  .action(
+    async (
+      file: string,
+      opts: {
+        device?: string;
+        wait?: boolean;
+        url: string;
+        mqttPort?: number;
+        base: string;
+        site: string;
+        timeout: number;
+      },
+    ) => {
+      process.exitCode = await (await import("./submit.ts")).runSubmit(file, opts);
+    },
+  );
+
+const audit = program.command("audit").description("audit log tools");
+audit
+  .command("verify")
+  .description(
+    "check the hash chain of the audit log offline; exit 0 intact, 1 tampered, 4 I/O or usage error",
+  )
+  .option("-d, --data-dir <dir>", "data directory", "./data")
+  .option("-c, --config <file>", "take data_dir from this configuration file")
+  .action(async (opts: { dataDir: string; config?: string }) => {
+    process.exitCode = (await import("./audit.ts")).runAuditVerify(opts);
+  });
+
+const config = program.command("config").description("configuration tools");
+config
+  .command("check")
+  .description("validate a configuration file; exit 0 valid, 1 invalid")
+  .argument("<file>")
+  .action(async (file: string) => {
+    process.exitCode = (await import("./config.ts")).runConfigCheck(file);
+  });
+config
+  .command("schema")
+  .description("print the JSON Schema of the configuration file")
+  .action(async () => {
+    process.exitCode = (await import("./config.ts")).runConfigSchema();
+  });
+
+program.exitOverride((err) => {
+  // Usage errors exit 4 like other I/O or usage errors; --help and --version exit 0.
+  process.exit(err.exitCode === 0 ? 0 : 4);
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  console.error(isCodedError(e) ? `${e.code}: ${e.message}` : String(e));
+  process.exitCode = 4;
+}

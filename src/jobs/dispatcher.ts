@@ -1,0 +1,317 @@
+import { createHash } from "node:crypto";
+import { isPrintable, type DeviceSnapshot } from "../../drivers/snapshot.ts";
+import type { DeviceRuntime } from "../devices/runtime.ts";
+import { CodedError, isCodedError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { renderTemplate } from "../templates/index.ts";
+import type { Inbox, StoredOutcome } from "./inbox.ts";
+import type { AuditAppend, DeviceEventSend, Reply, ReplySend } from "./ports.ts";
+
+export interface DispatcherDeps {
+  inbox: Inbox;
+  audit: AuditAppend;
+  reply: ReplySend;
+  event: DeviceEventSend;
+  transaction: <T>(fn: () => T) => T;
+  clock: () => number;
+  logger: Logger;
+  /** Called when the audit log cannot be written: printing stops and an alert goes out. */
+  onAuditFailure: (e: unknown) => void;
+}
+
+export interface DeviceQueue {
+  enqueue(jobId: string): void;
+  readonly length: number;
+  /** Stops after the job in hand; resolves when the worker is idle. */
+  stop(): Promise<void>;
+}
+
+/**
+ * One FIFO queue and one worker per device (single writer). For each job: expiry check, wait
+ * while the device is faulted (`held`), compile, audit `print.dispatched` durably, write, confirm
+ * by status read-back, audit the outcome, reply. A job whose bytes left but whose print was not
+ * confirmed is `in_doubt` and never printed again automatically.
+ */
+export function createDeviceQueue(
+  device: DeviceRuntime,
+  confirmTimeoutMs: number,
+  d: DispatcherDeps,
+): DeviceQueue {
+  const queue: string[] = [];
+  let running: Promise<void> | undefined;
+  let stopping = false;
+  let auditBroken = false;
+  const log = d.logger.child({ device: device.id });
+
+  function finish(
+    jobId: string,
+    state: "done" | "failed" | "expired" | "in_doubt",
+    reply: Reply,
+    replyTo: string | undefined,
+  ) {
+    const outcome: StoredOutcome = {
+      status:
+        reply.status === "ok" ||
+        reply.status === "error" ||
+        reply.status === "expired" ||
+        reply.status === "in_doubt"
+          ? reply.status
+          : "error",
+      ...(reply.error && {
+        error: {
+          code: reply.error.code,
+          message: reply.error.message,
+          retryable: reply.error.retryable,
+        },
+      }),
+      ...(reply.data && { data: reply.data }),
+    };
+    d.inbox.setState(jobId, state, d.clock(), outcome);
+    d.event(device.id, {
+      type: `job.${state}`,
+      job_id: jobId,
+      ...(reply.error && { code: reply.error.code }),
+    });
+    if (replyTo !== undefined) d.reply(replyTo, reply);
+  }
+
+  async function runOne(jobId: string): Promise<void> {
+    const job = d.inbox.get(jobId);
+    if (!job) return;
+    const env = d.inbox.envelope(jobId);
+    const base = {
+      job_id: jobId,
+      ...(env.transaction !== undefined && { transaction: env.transaction }),
+    };
+    const actor = {
+      ...(env.operator !== undefined && { operator: env.operator }),
+      ...(env.origin?.client !== undefined && { client: env.origin.client }),
+      ...(env.origin?.workstation !== undefined && { workstation: env.origin.workstation }),
+    };
+    const expired = () => job.expiresAt !== undefined && job.expiresAt <= d.clock();
+    const expire = () => {
+      const err = new CodedError("expired", "expires_at passed before the job reached the device");
+      d.audit({
+        action: "print.failed",
+        outcome: "expired",
+        reason: "expired",
+        jobId,
+        device: device.id,
+        ...actor,
+      });
+      finish(jobId, "expired", { status: "expired", ...base, error: err.toReply() }, job.replyTo);
+    };
+    if (expired()) return expire();
+
+    d.inbox.setState(jobId, "queued", d.clock());
+    const ready = await device.waitPrintable(
+      (s: DeviceSnapshot) => {
+        d.inbox.setState(jobId, "held", d.clock());
+        d.event(device.id, {
+          type: "job.held",
+          job_id: jobId,
+          reachability: s.reachability,
+          conditions: s.conditions,
+        });
+        log.info(
+          { job_id: jobId, reachability: s.reachability, conditions: s.conditions },
+          "job held until the device is ready",
+        );
+      },
+      () => stopping,
+    );
+    if (!ready) return; // stopping: the job stays in the inbox, unfinished
+    // Checked again just before dispatch (DESIGN.md §2): a job may have waited out its expiry.
+    if (expired()) return expire();
+
+    const { label, waybillNo } = renderTemplate(env.payload.template, env.payload.data);
+    const one = device.driver.compile(label, device.profile);
+    const bytes = repeat(one, env.payload.copies);
+    const digest = createHash("sha256").update(bytes).digest("hex");
+
+    // Audit before print: the record is durable before the first byte goes out.
+    d.transaction(() => {
+      d.audit({
+        action: "print.dispatched",
+        outcome: "ok",
+        jobId,
+        device: device.id,
+        digest,
+        ...actor,
+        ...(waybillNo !== undefined && { waybillNo }),
+      });
+      d.inbox.setState(jobId, "dispatching", d.clock());
+    });
+
+    try {
+      await device.write(bytes);
+    } catch (e) {
+      // The write failed: some bytes may have reached the printer, so this cannot be retried.
+      const err = isCodedError(e)
+        ? e
+        : new CodedError("device_offline", "write to the device failed", {}, e);
+      d.audit({
+        action: "print.in_doubt",
+        outcome: "in_doubt",
+        reason: err.code,
+        jobId,
+        device: device.id,
+        digest,
+        ...actor,
+      });
+      finish(
+        jobId,
+        "in_doubt",
+        {
+          status: "in_doubt",
+          ...base,
+          error: new CodedError(
+            "in_doubt",
+            `write failed (${err.code}); not reprinted automatically`,
+          ).toReply(),
+        },
+        job.replyTo,
+      );
+      return;
+    }
+    d.inbox.setState(jobId, "sent", d.clock());
+    const confirmed = await confirm(device, confirmTimeoutMs);
+    if (confirmed.ok) {
+      d.audit({
+        action: "print.completed",
+        outcome: "ok",
+        jobId,
+        device: device.id,
+        digest,
+        ...actor,
+      });
+      finish(
+        jobId,
+        "done",
+        { status: "ok", ...base, data: { device: device.id, bytes: bytes.byteLength, digest } },
+        job.replyTo,
+      );
+    } else {
+      d.audit({
+        action: "print.in_doubt",
+        outcome: "in_doubt",
+        reason: confirmed.reason,
+        jobId,
+        device: device.id,
+        digest,
+        ...actor,
+      });
+      finish(
+        jobId,
+        "in_doubt",
+        {
+          status: "in_doubt",
+          ...base,
+          error: new CodedError(
+            "in_doubt",
+            `print not confirmed (${confirmed.reason}); not reprinted automatically`,
+          ).toReply(),
+        },
+        job.replyTo,
+      );
+    }
+  }
+
+  async function work() {
+    while (queue.length > 0 && !stopping && !auditBroken) {
+      const jobId = queue[0]!;
+      try {
+        await runOne(jobId);
+      } catch (e) {
+        if (isCodedError(e) && e.code === "audit_unavailable") {
+          auditBroken = true;
+          log.error({ job_id: jobId }, "audit log cannot be written; printing stopped");
+          d.onAuditFailure(e);
+          return;
+        }
+        log.error({ err: e, job_id: jobId }, "job failed unexpectedly");
+        const err = isCodedError(e)
+          ? e
+          : new CodedError("internal", "unexpected error while printing");
+        try {
+          d.audit({
+            action: "print.failed",
+            outcome: "error",
+            reason: err.code,
+            jobId,
+            device: device.id,
+          });
+          const job = d.inbox.get(jobId);
+          finish(
+            jobId,
+            "failed",
+            { status: "error", job_id: jobId, error: err.toReply() },
+            job?.replyTo,
+          );
+        } catch (e2) {
+          log.error({ err: e2, job_id: jobId }, "could not record the failure");
+        }
+      }
+      queue.shift();
+    }
+  }
+
+  function kick() {
+    if (running || stopping || auditBroken || queue.length === 0) return;
+    running = work().finally(() => {
+      running = undefined;
+      // A job enqueued while the worker was finishing would otherwise wait for the next one.
+      kick();
+    });
+  }
+
+  return {
+    enqueue(jobId) {
+      queue.push(jobId);
+      kick();
+    },
+    get length() {
+      return queue.length;
+    },
+    async stop() {
+      stopping = true;
+      await running;
+    },
+  };
+}
+
+/**
+ * Confirms a print by status read-back: the device must answer, be free of faults, and have no
+ * format left in its buffer. A device that stops answering leaves the job in doubt.
+ */
+async function confirm(
+  device: DeviceRuntime,
+  timeoutMs: number,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const deadline = Date.now() + timeoutMs;
+  let last: DeviceSnapshot | undefined;
+  for (;;) {
+    last = await device.queryStatus();
+    const pending = (last.counters.formatsInBuffer ?? 0) + (last.counters.labelsRemaining ?? 0);
+    if (isPrintable(last) && pending === 0) return { ok: true };
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (last.reachability !== "online")
+    return {
+      ok: false,
+      reason: last.reachability === "no-response" ? "device_no_response" : "device_offline",
+    };
+  return {
+    ok: false,
+    reason:
+      last.conditions.length > 0 ? `device_fault:${last.conditions.join("+")}` : "not_confirmed",
+  };
+}
+
+function repeat(bytes: Uint8Array, n: number): Uint8Array {
+  if (n <= 1) return bytes;
+  const out = new Uint8Array(bytes.byteLength * n);
+  for (let i = 0; i < n; i++) out.set(bytes, i * bytes.byteLength);
+  return out;
+}

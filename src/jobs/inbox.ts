@@ -1,0 +1,187 @@
+import type { Database } from "better-sqlite3";
+import type { JobEnvelope } from "./envelope.ts";
+
+/**
+ * The durable inbox (DESIGN.md §2): every accepted job, keyed by `job_id`, before the broker gets
+ * its PUBACK. The envelope holds (de-identified) personal data, so it is stored sealed
+ * (AES-256-GCM, Art. 14); `content_hash` is a keyed hash of the canonical envelope, so a repeated
+ * `job_id` can be told apart as a duplicate or a conflict without decrypting anything.
+ */
+export type JobState =
+  | "accepted"
+  | "queued"
+  | "held"
+  | "dispatching"
+  | "sent"
+  | "done"
+  | "failed"
+  | "expired"
+  | "in_doubt"
+  | "cancelled";
+
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set([
+  "done",
+  "failed",
+  "expired",
+  "in_doubt",
+  "cancelled",
+]);
+
+/** What the producer was (or will be) told last: replayed for duplicates. */
+export interface StoredOutcome {
+  status: "accepted" | "ok" | "error" | "expired" | "in_doubt";
+  error?: { code: string; message: string; retryable: boolean };
+  data?: Record<string, unknown>;
+}
+
+export interface InboxJob {
+  jobId: string;
+  seq: number;
+  device: string;
+  kind: string;
+  state: JobState;
+  contentHash: string;
+  receivedAt: number;
+  expiresAt: number | undefined;
+  replyTo: string | undefined;
+  transaction: string | undefined;
+  outcome: StoredOutcome | undefined;
+}
+
+export interface Sealer {
+  seal(plaintext: Uint8Array, aad: string): Uint8Array;
+  open(sealed: Uint8Array, aad: string): Uint8Array;
+}
+
+interface Row {
+  job_id: string;
+  seq: number;
+  device: string;
+  kind: string;
+  state: JobState;
+  content_hash: string;
+  received_at: number;
+  expires_at: number | null;
+  reply_to: string | null;
+  txn: string | null;
+  outcome: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id       TEXT NOT NULL UNIQUE,
+  device       TEXT NOT NULL,
+  kind         TEXT NOT NULL,
+  state        TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  envelope     BLOB NOT NULL,
+  received_at  INTEGER NOT NULL,
+  expires_at   INTEGER,
+  updated_at   INTEGER NOT NULL,
+  reply_to     TEXT,
+  txn          TEXT,
+  outcome      TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_device_state ON jobs(device, state, seq);
+`;
+
+export interface Inbox {
+  /** Inserts the job; returns false when the `job_id` is already there (nothing written). */
+  insert(env: JobEnvelope, device: string, contentHash: string, now: number): boolean;
+  get(jobId: string): InboxJob | undefined;
+  envelope(jobId: string): JobEnvelope;
+  setState(jobId: string, state: JobState, now: number, outcome?: StoredOutcome): void;
+  /** Jobs not yet in a terminal state, in arrival order. */
+  unfinished(): InboxJob[];
+}
+
+export function createInbox(db: Database, sealer: Sealer): Inbox {
+  db.exec(SCHEMA);
+  const insertStmt = db.prepare(
+    `INSERT OR IGNORE INTO jobs (job_id, device, kind, state, content_hash, envelope, received_at, expires_at, updated_at, reply_to, txn, outcome)
+     VALUES (@job_id, @device, @kind, 'accepted', @content_hash, @envelope, @now, @expires_at, @now, @reply_to, @txn, @outcome)`,
+  );
+  const getStmt = db.prepare<[string], Row>(
+    `SELECT job_id, seq, device, kind, state, content_hash, received_at, expires_at, reply_to, txn, outcome FROM jobs WHERE job_id = ?`,
+  );
+  const envStmt = db.prepare<[string], { envelope: Buffer }>(
+    `SELECT envelope FROM jobs WHERE job_id = ?`,
+  );
+  const stateStmt = db.prepare(
+    `UPDATE jobs SET state = @state, updated_at = @now, outcome = coalesce(@outcome, outcome) WHERE job_id = @job_id`,
+  );
+  const unfinishedStmt = db.prepare<[], Row>(
+    `SELECT job_id, seq, device, kind, state, content_hash, received_at, expires_at, reply_to, txn, outcome FROM jobs
+     WHERE state NOT IN ('done','failed','expired','in_doubt','cancelled') ORDER BY seq`,
+  );
+
+  const toJob = (r: Row): InboxJob => ({
+    jobId: r.job_id,
+    seq: r.seq,
+    device: r.device,
+    kind: r.kind,
+    state: r.state,
+    contentHash: r.content_hash,
+    receivedAt: r.received_at,
+    expiresAt: r.expires_at ?? undefined,
+    replyTo: r.reply_to ?? undefined,
+    transaction: r.txn ?? undefined,
+    outcome: r.outcome === null ? undefined : (JSON.parse(r.outcome) as StoredOutcome),
+  });
+
+  return {
+    insert(env, device, contentHash, now) {
+      const sealed = sealer.seal(
+        new TextEncoder().encode(JSON.stringify(env)),
+        `job:${env.job_id}`,
+      );
+      const info = insertStmt.run({
+        job_id: env.job_id,
+        device,
+        kind: env.kind,
+        content_hash: contentHash,
+        envelope: Buffer.from(sealed),
+        now,
+        expires_at: env.expires_at === undefined ? null : Date.parse(env.expires_at),
+        reply_to: env.reply_to ?? null,
+        txn: env.transaction ?? null,
+        outcome: JSON.stringify({ status: "accepted" } satisfies StoredOutcome),
+      });
+      return info.changes === 1;
+    },
+    get(jobId) {
+      const r = getStmt.get(jobId);
+      return r ? toJob(r) : undefined;
+    },
+    envelope(jobId) {
+      const r = envStmt.get(jobId);
+      if (!r) throw new Error(`job ${jobId} is not in the inbox`);
+      const plain = sealer.open(new Uint8Array(r.envelope), `job:${jobId}`);
+      return JSON.parse(new TextDecoder().decode(plain)) as JobEnvelope;
+    },
+    setState(jobId, state, now, outcome) {
+      stateStmt.run({
+        job_id: jobId,
+        state,
+        now,
+        outcome: outcome === undefined ? null : JSON.stringify(outcome),
+      });
+    },
+    unfinished() {
+      return unfinishedStmt.all().map(toJob);
+    },
+  };
+}
+
+/** Canonical JSON (sorted keys) so that key order does not make a retry look like a conflict. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,273 @@
+import { createHmac, type KeyObject } from "node:crypto";
+import { CodedError, isCodedError } from "../errors.ts";
+import { isAllowedReplyTopic, parseDeviceJobTopic, type Topics } from "../mqtt/topics.ts";
+import type { Logger } from "../log.ts";
+import { renderTemplate } from "../templates/index.ts";
+import { parseEnvelope, sniffCorrelation, type JobEnvelope } from "./envelope.ts";
+import { canonicalJson, type Inbox } from "./inbox.ts";
+import type { AuditAppend, DeviceEventSend, ReplySend } from "./ports.ts";
+
+export type GuardVerdict = { ok: true } | { ok: false; path: string; rule: string };
+
+export interface IntakeDeps {
+  topics: Topics;
+  maxJobBytes: number;
+  maxCopies: number;
+  /** Device ids this gateway owns, with the job kinds each accepts. */
+  deviceKinds: (id: string) => readonly string[] | undefined;
+  guard: (data: unknown, now: number) => GuardVerdict;
+  inbox: Inbox;
+  /** Runs `fn` in one SQLite transaction (inbox row + `job.accepted` record commit together). */
+  transaction: <T>(fn: () => T) => T;
+  audit: AuditAppend;
+  reply: ReplySend;
+  event: DeviceEventSend;
+  /** Hands an accepted job to its device's queue. */
+  enqueue: (device: string, jobId: string) => void;
+  hmacKey: KeyObject;
+  clock: () => number;
+  logger: Logger;
+}
+
+/**
+ * The intake of one MQTT message (DESIGN.md §2): validate, check access and privacy, store in the
+ * inbox, and only then let the broker have its PUBACK (the caller acks when this returns).
+ * Every outcome is answered with a coded reply when a usable `reply_to` is known, and audited.
+ * It never throws: a message it cannot handle is rejected, not retried forever.
+ */
+export function createIntake(d: IntakeDeps) {
+  const log = d.logger.child({ component: "intake" });
+
+  function replyTo(raw: string | undefined): string | undefined {
+    return raw !== undefined && isAllowedReplyTopic(d.topics, raw) ? raw : undefined;
+  }
+
+  function reject(
+    err: CodedError,
+    ctx: {
+      device?: string | undefined;
+      jobId?: string | undefined;
+      replyTo?: string | undefined;
+      transaction?: string | undefined;
+      env?: JobEnvelope | undefined;
+    },
+  ) {
+    const status = err.code === "expired" ? "expired" : "rejected";
+    log.info(
+      { code: err.code, device: ctx.device, job_id: ctx.jobId, path: err.details["path"] },
+      "job rejected",
+    );
+    try {
+      d.audit({
+        action: "job.rejected",
+        outcome: status === "expired" ? "expired" : "rejected",
+        reason:
+          err.details["rule"] === undefined
+            ? err.code
+            : `${err.code}:${String(err.details["rule"])}`,
+        ...(ctx.jobId !== undefined && { jobId: ctx.jobId }),
+        ...(ctx.device !== undefined && { device: ctx.device }),
+        ...actorOf(ctx.env),
+      });
+    } catch (e) {
+      log.error({ err: e }, "audit of a rejection failed");
+    }
+    if (ctx.device !== undefined)
+      d.event(ctx.device, { type: "job.rejected", job_id: ctx.jobId, code: err.code });
+    if (ctx.replyTo !== undefined) {
+      d.reply(ctx.replyTo, {
+        status,
+        ...(ctx.jobId !== undefined && { job_id: ctx.jobId }),
+        ...(ctx.transaction !== undefined && { transaction: ctx.transaction }),
+        error: err.toReply(),
+      });
+    }
+  }
+
+  function handle(topic: string, payload: Uint8Array): void {
+    const topicDevice = parseDeviceJobTopic(d.topics, topic);
+    if (topicDevice === undefined) {
+      log.debug({ topic }, "message on a topic the intake does not handle");
+      return;
+    }
+    if (payload.byteLength > d.maxJobBytes) {
+      const c = sniffCorrelation(payload);
+      reject(
+        new CodedError(
+          "payload_too_large",
+          `payload has ${payload.byteLength} bytes; the limit is ${d.maxJobBytes}`,
+          {
+            size: payload.byteLength,
+            limit: d.maxJobBytes,
+          },
+        ),
+        {
+          device: topicDevice,
+          jobId: c.job_id,
+          replyTo: replyTo(c.reply_to),
+          transaction: c.transaction,
+        },
+      );
+      return;
+    }
+    let env: JobEnvelope;
+    try {
+      env = parseEnvelope(payload);
+    } catch (e) {
+      const c = sniffCorrelation(payload);
+      reject(asCoded(e), {
+        device: topicDevice,
+        jobId: c.job_id,
+        replyTo: replyTo(c.reply_to),
+        transaction: c.transaction,
+      });
+      return;
+    }
+    const ctx = {
+      device: topicDevice,
+      jobId: env.job_id,
+      replyTo: replyTo(env.reply_to),
+      transaction: env.transaction,
+      env,
+    };
+    try {
+      accept(env, topicDevice, ctx.replyTo);
+    } catch (e) {
+      reject(asCoded(e), ctx);
+    }
+  }
+
+  function accept(env: JobEnvelope, device: string, reply: string | undefined): void {
+    const now = d.clock();
+    if (env.reply_to !== undefined && reply === undefined) {
+      throw new CodedError(
+        "invalid_envelope",
+        `reply_to: must be a topic under ${d.topics.replyPrefix}`,
+        { path: "reply_to" },
+      );
+    }
+    if (env.device !== undefined && env.device !== device) {
+      throw new CodedError("device_mismatch", "device: differs from the device of the topic", {
+        path: "device",
+      });
+    }
+    const kinds = d.deviceKinds(device);
+    if (kinds === undefined)
+      throw new CodedError("device_unknown", `no device '${device}' on this gateway`, { device });
+    if (!kinds.includes(env.kind)) {
+      throw new CodedError("unsupported_kind", `device '${device}' does not accept ${env.kind}`, {
+        kind: env.kind,
+      });
+    }
+    if (env.payload.copies > d.maxCopies) {
+      throw new CodedError("invalid_envelope", `payload.copies: at most ${d.maxCopies}`, {
+        path: "payload.copies",
+      });
+    }
+    const contentHash = createHmac("sha256", d.hmacKey).update(canonicalJson(env)).digest("hex");
+    const existing = d.inbox.get(env.job_id);
+    if (existing) {
+      answerRepeat(env, existing.contentHash === contentHash, reply);
+      return;
+    }
+    if (env.expires_at !== undefined && Date.parse(env.expires_at) <= now) {
+      throw new CodedError("expired", "expires_at has passed", { path: "expires_at" });
+    }
+    if (env.deid_exemption === undefined) {
+      const verdict = d.guard(env.payload.data, now);
+      if (!verdict.ok) {
+        throw new CodedError(
+          "privacy_rejected",
+          `${`payload.data.${verdict.path}`}: not de-identified (${verdict.rule})`,
+          {
+            path: `payload.data.${verdict.path}`,
+            rule: verdict.rule,
+          },
+        );
+      }
+    }
+    // Validates the data against the template now, so a job that cannot print is refused at the
+    // door instead of failing later on the device queue.
+    const rendered = renderTemplate(env.payload.template, env.payload.data);
+    const inserted = d.transaction(() => {
+      if (!d.inbox.insert(env, device, contentHash, now)) return false;
+      d.audit({
+        action: "job.accepted",
+        outcome: "ok",
+        reason:
+          env.deid_exemption === undefined
+            ? "deidentified"
+            : `deid_exemption:${env.deid_exemption.basis}`,
+        jobId: env.job_id,
+        device,
+        ...actorOf(env),
+        ...(rendered.waybillNo !== undefined && { waybillNo: rendered.waybillNo }),
+      });
+      return true;
+    });
+    if (!inserted) {
+      answerRepeat(env, d.inbox.get(env.job_id)?.contentHash === contentHash, reply);
+      return;
+    }
+    if (reply !== undefined) {
+      d.reply(reply, {
+        status: "accepted",
+        job_id: env.job_id,
+        ...(env.transaction !== undefined && { transaction: env.transaction }),
+      });
+    }
+    d.event(device, { type: "job.accepted", job_id: env.job_id });
+    d.enqueue(device, env.job_id);
+  }
+
+  function answerRepeat(env: JobEnvelope, sameContent: boolean, reply: string | undefined) {
+    if (!sameContent) {
+      throw new CodedError("job_id_conflict", "job_id was used before with different content", {
+        path: "job_id",
+      });
+    }
+    const stored = d.inbox.get(env.job_id);
+    log.info({ job_id: env.job_id }, "duplicate delivery; not printed again");
+    try {
+      d.audit({
+        action: "job.duplicate",
+        outcome: "duplicate",
+        jobId: env.job_id,
+        ...(stored && { device: stored.device }),
+        ...actorOf(env),
+      });
+    } catch (e) {
+      log.error({ err: e }, "audit of a duplicate failed");
+    }
+    if (reply !== undefined) {
+      d.reply(reply, {
+        status: "duplicate",
+        job_id: env.job_id,
+        ...(env.transaction !== undefined && { transaction: env.transaction }),
+        data: { state: stored?.state, outcome: stored?.outcome },
+      });
+    }
+  }
+
+  return { handle };
+}
+
+function actorOf(env: JobEnvelope | undefined): {
+  operator?: string;
+  client?: string;
+  workstation?: string;
+  area?: string;
+} {
+  if (!env) return {};
+  return {
+    ...(env.operator !== undefined && { operator: env.operator }),
+    ...(env.origin?.client !== undefined && { client: env.origin.client }),
+    ...(env.origin?.workstation !== undefined && { workstation: env.origin.workstation }),
+    ...(env.origin?.area !== undefined && { area: env.origin.area }),
+  };
+}
+
+function asCoded(e: unknown): CodedError {
+  if (isCodedError(e)) return e;
+  return new CodedError("internal", "unexpected error while taking the job", {}, e);
+}

@@ -1,0 +1,303 @@
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { DRIVERS, getDriver } from "../drivers/index.ts";
+import type { DeviceSnapshot } from "../drivers/snapshot.ts";
+import type { Transport } from "../drivers/transport.ts";
+import { createAuditAppend, openAuditLog } from "./audit/wiring.ts";
+import type { Config, DeviceConfig } from "./config/schema.ts";
+import { loadOrCreateKeys } from "./crypto/keys.ts";
+import { createSealer } from "./crypto/wiring.ts";
+import { openDatabase, type Db } from "./db/open.ts";
+import { createDeviceRuntime, type DeviceRuntime } from "./devices/runtime.ts";
+import { gatewayInfo } from "./gateway-docs.ts";
+import { createDeviceQueue, type DeviceQueue } from "./jobs/dispatcher.ts";
+import { createInbox } from "./jobs/inbox.ts";
+import { createIntake } from "./jobs/intake.ts";
+import type { Reply } from "./jobs/ports.ts";
+import { recoverUnfinished } from "./jobs/recovery.ts";
+import type { Logger } from "./log.ts";
+import { startEmbeddedBroker, type EmbeddedBroker } from "./mqtt/broker.ts";
+import { connectMqtt, type MqttConnection } from "./mqtt/connection.ts";
+import { topics as makeTopics } from "./mqtt/topics.ts";
+import { guardWaybillData } from "./privacy/index.ts";
+import { hostDeviceSimulator, type HostedSimulator } from "./simulators/index.ts";
+import { createTcpTransport } from "./transports/tcp.ts";
+
+export interface GatewayOptions {
+  config: Config;
+  logger: Logger;
+  clock?: () => number;
+}
+
+export interface Gateway {
+  readonly brokerUrl: string;
+  readonly dataDir: string;
+  readonly epoch: number;
+  readonly simulators: ReadonlyMap<string, HostedSimulator>;
+  readonly devices: ReadonlyMap<string, DeviceRuntime>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: the only place that wires concrete parts together (DESIGN.md §1).
+ * Order matters: storage first (nothing is accepted that cannot be stored and audited), then the
+ * devices, then the broker connection that lets jobs in.
+ */
+export async function startGateway(o: GatewayOptions): Promise<Gateway> {
+  const { config, logger } = o;
+  const clock = o.clock ?? Date.now;
+  const dataDir = resolve(config.data_dir);
+  mkdirSync(dataDir, { recursive: true });
+  const db = openDatabase(join(dataDir, "labelgate.db"));
+  const keys = loadOrCreateKeys(dataDir);
+  const epoch = nextEpoch(db);
+  const audit = openAuditLog({ db, keys, config, clock });
+  const auditAppend = createAuditAppend(audit, config);
+  const inbox = createInbox(db, createSealer(keys));
+  const transaction = <T>(fn: () => T): T => db.transaction(fn)();
+  const t = makeTopics({ base: config.mqtt.base_topic, site: config.site }, config.gateway);
+  const cleanups: Array<() => Promise<void> | void> = [];
+
+  let broker: EmbeddedBroker | undefined;
+  const useEmbedded = config.mqtt.url === undefined || config.mqtt.embedded.enabled;
+  if (useEmbedded && config.mqtt.url === undefined) {
+    broker = await startEmbeddedBroker({
+      host: config.mqtt.embedded.host,
+      port: config.mqtt.embedded.port,
+    });
+    cleanups.push(() => broker?.close());
+    logger.info({ host: broker.host, port: broker.port }, "embedded MQTT broker listening");
+  }
+  const brokerUrl =
+    config.mqtt.url ??
+    `mqtt://${broker!.host === "0.0.0.0" ? "127.0.0.1" : broker!.host}:${broker!.port}`;
+
+  // Devices and their simulators.
+  const simulators = new Map<string, HostedSimulator>();
+  const devices = new Map<string, DeviceRuntime>();
+  const queues = new Map<string, DeviceQueue>();
+  // Set once the first CONNACK arrived; publishes before then are dropped (nothing to say yet).
+  // eslint-disable-next-line prefer-const
+  let mqttConn: MqttConnection | undefined;
+  const eventSeq = new Map<string, number>();
+
+  const publish = (topic: string, payload: unknown, retain = false) => {
+    if (!mqttConn) return;
+    mqttConn
+      .publish(topic, JSON.stringify(payload), { retain })
+      .catch((e: unknown) => logger.warn({ err: e, topic }, "publish failed"));
+  };
+  const sendEvent = (device: string, event: Record<string, unknown>) => {
+    const seq = (eventSeq.get(device) ?? 0) + 1;
+    eventSeq.set(device, seq);
+    publish(t.deviceEvent(device), { seq, epoch, ts: new Date(clock()).toISOString(), ...event });
+  };
+  const sendReply = (replyTo: string, reply: Reply) => publish(replyTo, reply);
+  const deviceState = (rt: DeviceRuntime) => {
+    const s: DeviceSnapshot = rt.snapshot();
+    return {
+      availability: s.reachability === "online" ? "online" : "offline",
+      reachability: s.reachability,
+      state: s.state,
+      conditions: s.conditions,
+      counters: s.counters,
+      queue_length: queues.get(rt.id)?.length ?? 0,
+      owner: config.gateway,
+      epoch,
+      ts: new Date(clock()).toISOString(),
+    };
+  };
+
+  for (const dc of config.devices) {
+    const driver = getDriver(dc.driver);
+    let port = dc.transport.port;
+    if (dc.simulator) {
+      const sim = await hostDeviceSimulator({ device: dc, driver, dataDir, logger });
+      simulators.set(dc.id, sim);
+      cleanups.push(() => sim.close());
+      port = sim.port;
+    }
+    const transport = makeTransport(dc, port);
+    const rt = createDeviceRuntime({
+      id: dc.id,
+      driver,
+      profile: {
+        dpi: dc.profile.dpi,
+        widthMm: dc.profile.width_mm,
+        heightMm: dc.profile.height_mm,
+        ...(dc.profile.cjk_font !== undefined && { cjkFont: dc.profile.cjk_font }),
+      },
+      transport,
+      statusPollMs: dc.status_poll_ms,
+      statusTimeoutMs: dc.status_timeout_ms,
+      clock,
+      logger,
+      onChange: (now, before) => {
+        publish(t.deviceState(dc.id), deviceState(rt), true);
+        sendEvent(dc.id, {
+          type: "device.status",
+          reachability: now.reachability,
+          state: now.state,
+          conditions: now.conditions,
+          was: before.reachability,
+        });
+        try {
+          auditAppend({
+            action: "device.status",
+            outcome: now.reachability === "online" && now.conditions.length === 0 ? "ok" : "error",
+            device: dc.id,
+            reason: [now.reachability, ...now.conditions].join("+"),
+          });
+        } catch (e) {
+          logger.error({ err: e }, "audit of a device status change failed");
+        }
+      },
+    });
+    devices.set(dc.id, rt);
+    queues.set(
+      dc.id,
+      createDeviceQueue(rt, dc.confirm_timeout_ms, {
+        inbox,
+        audit: auditAppend,
+        reply: sendReply,
+        event: sendEvent,
+        transaction,
+        clock,
+        logger,
+        onAuditFailure: () =>
+          publish(t.gatewayAlert, {
+            type: "audit_unavailable",
+            severity: "critical",
+            ts: new Date(clock()).toISOString(),
+          }),
+      }),
+    );
+  }
+
+  const intake = createIntake({
+    topics: t,
+    maxJobBytes: config.limits.max_job_bytes,
+    maxCopies: config.limits.max_copies,
+    deviceKinds: (id) => devices.get(id)?.driver.jobKinds,
+    guard: (data, now) =>
+      guardWaybillData(data, { phoneMinHidden: config.privacy.phone_min_hidden, now }),
+    inbox,
+    transaction,
+    audit: auditAppend,
+    reply: sendReply,
+    event: sendEvent,
+    enqueue: (device, jobId) => queues.get(device)?.enqueue(jobId),
+    hmacKey: keys.hmac,
+    clock,
+    logger,
+  });
+
+  const stateTopicPayload = (state: "online" | "offline") =>
+    JSON.stringify({ state, epoch, ts: new Date(clock()).toISOString() });
+  const inventory = () =>
+    config.devices.map((d) => ({
+      id: d.id,
+      driver: d.driver,
+      model: d.model,
+      transport: d.transport.type,
+      owner: config.gateway,
+    }));
+
+  // Retained documents are published after every (re)connect: a broker restarted without
+  // persistence has lost them.
+  const announce = async (c: MqttConnection) => {
+    await c.subscribe([t.deviceJobFilter]);
+    await c.publish(t.gatewayState, stateTopicPayload("online"), { retain: true });
+    await c.publish(t.gatewayInfo, JSON.stringify(gatewayInfo(config, DRIVERS, brokerUrl)), {
+      retain: true,
+    });
+    await c.publish(t.gatewayDevices, JSON.stringify(inventory()), { retain: true });
+    for (const rt of devices.values()) {
+      await c.publish(t.deviceState(rt.id), JSON.stringify(deviceState(rt)), { retain: true });
+      await c.publish(t.deviceDescription(rt.id), JSON.stringify(description(rt)), {
+        retain: true,
+      });
+    }
+  };
+  const description = (rt: DeviceRuntime) => ({
+    driver: rt.driver.id,
+    model: config.devices.find((d) => d.id === rt.id)?.model ?? "",
+    capabilities: rt.driver.capabilities,
+    job_kinds: rt.driver.jobKinds,
+    profile: rt.profile,
+  });
+
+  mqttConn = await connectMqtt({
+    url: brokerUrl,
+    clientId: config.mqtt.client_id ?? `labelgate-${config.gateway}`.slice(0, 23),
+    username: config.mqtt.username,
+    password: config.mqtt.password,
+    tls: config.mqtt.tls,
+    keepaliveS: config.mqtt.keepalive_s,
+    will: { topic: t.gatewayState, payload: JSON.stringify({ state: "offline", epoch }) },
+    logger,
+    handle: (msg) => intake.handle(msg.topic, msg.payload),
+    // The first connect is announced below, once `mqttConn` is set; this covers reconnects.
+    onConnect: async () => {
+      if (mqttConn) await announce(mqttConn);
+    },
+  });
+  await announce(mqttConn);
+
+  for (const rt of devices.values()) rt.start();
+  recoverUnfinished({
+    inbox,
+    audit: auditAppend,
+    reply: sendReply,
+    event: sendEvent,
+    clock,
+    logger,
+    enqueue: (d, j) => queues.get(d)?.enqueue(j),
+  });
+  logger.info(
+    { site: config.site, gateway: config.gateway, epoch, devices: devices.size, broker: brokerUrl },
+    "gateway started",
+  );
+
+  return {
+    brokerUrl,
+    dataDir,
+    epoch,
+    simulators,
+    devices,
+    async stop() {
+      await Promise.all([...queues.values()].map((q) => q.stop()));
+      await Promise.all([...devices.values()].map((d) => d.stop()));
+      await mqttConn?.close({ topic: t.gatewayState, payload: stateTopicPayload("offline") });
+      for (const c of cleanups.reverse()) await c();
+      db.close();
+      logger.info("gateway stopped");
+    },
+  };
+}
+
+function makeTransport(dc: DeviceConfig, port: number): Transport {
+  switch (dc.transport.type) {
+    case "tcp":
+      return createTcpTransport({
+        host: dc.transport.host,
+        port,
+        connectTimeoutMs: dc.transport.connect_timeout_ms,
+      });
+  }
+}
+
+/** The gateway epoch: +1 on every start, persisted, carried in state documents (fencing). */
+function nextEpoch(db: Db): number {
+  db.exec("CREATE TABLE IF NOT EXISTS gateway_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  return db.transaction(() => {
+    const row = db
+      .prepare<[], { value: string }>("SELECT value FROM gateway_meta WHERE key = 'epoch'")
+      .get();
+    const epoch = (row ? Number(row.value) : 0) + 1;
+    db.prepare("INSERT OR REPLACE INTO gateway_meta (key, value) VALUES ('epoch', ?)").run(
+      String(epoch),
+    );
+    return epoch;
+  })();
+}

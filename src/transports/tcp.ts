@@ -1,0 +1,133 @@
+import { Socket } from "node:net";
+import type { Transport } from "../../drivers/transport.ts";
+import { CodedError } from "../errors.ts";
+
+export interface TcpTransportOptions {
+  host: string;
+  port: number;
+  /** How long a connection attempt may take (ms). */
+  connectTimeoutMs: number;
+  /** TCP keepalive probe delay (ms); a dead peer is found by status polling well before this. */
+  keepAliveMs?: number;
+}
+
+/**
+ * Raw TCP to a printer port (9100 for ZPL/TSPL/ESC-POS, 6101 for CPCL). `open()` connects once;
+ * reconnecting is the device runtime's job (it calls `open()` again, with backoff), so a write
+ * never silently goes to a new connection the caller did not see.
+ */
+export function createTcpTransport(o: TcpTransportOptions): Transport {
+  let socket: Socket | undefined;
+  let opening: Promise<void> | undefined;
+  const dataListeners = new Set<(chunk: Uint8Array) => void>();
+  const closeListeners = new Set<(reason: string) => void>();
+
+  function connect(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const s = new Socket();
+      let settled = false;
+      const timer = setTimeout(() => fail(new Error("connect timeout")), o.connectTimeoutMs);
+      function fail(e: Error) {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        s.destroy();
+        reject(
+          new CodedError(
+            "device_offline",
+            `cannot connect to ${o.host}:${o.port}: ${(e as NodeJS.ErrnoException).code ?? e.message}`,
+            {
+              transport: "tcp",
+            },
+          ),
+        );
+      }
+      s.once("error", fail);
+      s.connect({ host: o.host, port: o.port }, () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        s.off("error", fail);
+        s.setNoDelay(true);
+        s.setKeepAlive(true, o.keepAliveMs ?? 10_000);
+        let lost = false;
+        const onLost = (reason: string) => {
+          if (lost) return;
+          lost = true;
+          if (socket === s) socket = undefined;
+          for (const l of closeListeners) l(reason);
+        };
+        s.on("data", (chunk: Buffer) => {
+          const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          for (const l of dataListeners) l(bytes);
+        });
+        s.on("error", (e: NodeJS.ErrnoException) => onLost(e.code ?? "error"));
+        s.on("close", () => {
+          if (socket === s) onLost("closed by peer");
+        });
+        socket = s;
+        resolve();
+      });
+    });
+  }
+
+  return {
+    describe: `tcp:${o.host}:${o.port}`,
+    get isOpen() {
+      return socket !== undefined && !socket.destroyed;
+    },
+    open() {
+      if (socket && !socket.destroyed) return Promise.resolve();
+      opening ??= connect().finally(() => {
+        opening = undefined;
+      });
+      return opening;
+    },
+    write(bytes) {
+      const s = socket;
+      if (!s || s.destroyed) {
+        return Promise.reject(
+          new CodedError("device_offline", `${o.host}:${o.port} is not connected`, {
+            transport: "tcp",
+          }),
+        );
+      }
+      return new Promise<void>((resolve, reject) => {
+        s.write(bytes, (e) => {
+          if (e)
+            reject(
+              new CodedError(
+                "device_offline",
+                `write to ${o.host}:${o.port} failed`,
+                { transport: "tcp" },
+                e,
+              ),
+            );
+          else resolve();
+        });
+      });
+    },
+    async close() {
+      const s = socket;
+      socket = undefined;
+      if (s && !s.destroyed) {
+        await new Promise<void>((resolve) => {
+          s.once("close", () => resolve());
+          s.end();
+          setTimeout(() => {
+            s.destroy();
+            resolve();
+          }, 500).unref();
+        });
+      }
+    },
+    onData(l) {
+      dataListeners.add(l);
+      return () => dataListeners.delete(l);
+    },
+    onClose(l) {
+      closeListeners.add(l);
+      return () => closeListeners.delete(l);
+    },
+  };
+}
