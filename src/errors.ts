@@ -54,6 +54,14 @@ export const ERROR_CODES = {
     summary: "the audit log cannot be written, so printing has stopped",
   },
   internal: { retryable: true, summary: "an unexpected error inside the gateway" },
+  invalid_request: {
+    retryable: false,
+    summary: "a management request or command is malformed or names something that does not exist",
+  },
+  approval_required: {
+    retryable: false,
+    summary: "the operation needs a granted, unexpired approval by a second supervisor (Art. 15)",
+  },
   config_invalid: { retryable: false, summary: "the configuration file is not valid" },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
