@@ -63,6 +63,27 @@ export const ERROR_CODES = {
     summary: "the operation needs a granted, unexpired approval by a second supervisor (Art. 15)",
   },
   config_invalid: { retryable: false, summary: "the configuration file is not valid" },
+  operator_disabled: {
+    retryable: false,
+    summary:
+      "the job's operator is disabled (departed staff, Art. 15); queued jobs are refused too",
+  },
+  not_authorized: {
+    retryable: false,
+    summary: "the operator or client is unknown or lacks the role the operation needs",
+  },
+  lockdown: {
+    retryable: true,
+    summary: "a supervisor froze printing and exports on this gateway (Art. 10); retry once lifted",
+  },
+  waybill_out_of_range: {
+    retryable: false,
+    summary: "the waybill number is outside the carrier's configured prefixes and ranges",
+  },
+  reprint_reason_required: {
+    retryable: false,
+    summary: "the waybill number was printed before: a reprint needs `reprint.reason`",
+  },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
