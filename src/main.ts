@@ -2,13 +2,13 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DRIVERS, getDriver } from "../drivers/index.ts";
 import type { DeviceSnapshot } from "../drivers/snapshot.ts";
-import type { Transport } from "../drivers/transport.ts";
 import { createAuditAppend, openAuditLog } from "./audit/wiring.ts";
-import type { Config, DeviceConfig } from "./config/schema.ts";
+import type { Config } from "./config/schema.ts";
 import { loadOrCreateKeys } from "./crypto/keys.ts";
 import { createSealer } from "./crypto/wiring.ts";
 import { openDatabase, type Db } from "./db/open.ts";
 import { createDeviceRuntime, type DeviceRuntime } from "./devices/runtime.ts";
+import { makeTransport } from "./devices/transport-factory.ts";
 import { gatewayInfo } from "./gateway-docs.ts";
 import { createDeviceQueue, type DeviceQueue } from "./jobs/dispatcher.ts";
 import { createInbox } from "./jobs/inbox.ts";
@@ -21,7 +21,6 @@ import { connectMqtt, type MqttConnection } from "./mqtt/connection.ts";
 import { topics as makeTopics } from "./mqtt/topics.ts";
 import { guardWaybillData } from "./privacy/index.ts";
 import { hostDeviceSimulator, type HostedSimulator } from "./simulators/index.ts";
-import { createTcpTransport } from "./transports/tcp.ts";
 
 export interface GatewayOptions {
   config: Config;
@@ -110,14 +109,19 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 
   for (const dc of config.devices) {
     const driver = getDriver(dc.driver);
-    let port = dc.transport.port;
-    if (dc.simulator) {
-      const sim = await hostDeviceSimulator({ device: dc, driver, dataDir, logger });
+    let port: number | undefined;
+    if (dc.simulator && dc.transport.type === "tcp") {
+      const sim = await hostDeviceSimulator({
+        device: { ...dc, transport: dc.transport },
+        driver,
+        dataDir,
+        logger,
+      });
       simulators.set(dc.id, sim);
       cleanups.push(() => sim.close());
       port = sim.port;
     }
-    const transport = makeTransport(dc, port);
+    const transport = makeTransport(dc, {}, port);
     const rt = createDeviceRuntime({
       id: dc.id,
       driver,
@@ -274,17 +278,6 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       logger.info("gateway stopped");
     },
   };
-}
-
-function makeTransport(dc: DeviceConfig, port: number): Transport {
-  switch (dc.transport.type) {
-    case "tcp":
-      return createTcpTransport({
-        host: dc.transport.host,
-        port,
-        connectTimeoutMs: dc.transport.connect_timeout_ms,
-      });
-  }
 }
 
 /** The gateway epoch: +1 on every start, persisted, carried in state documents (fencing). */

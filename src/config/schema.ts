@@ -31,7 +31,40 @@ export const tcpTransportSchema = z.strictObject({
   connect_timeout_ms: z.number().int().positive().default(3000),
 });
 
-export const transportSchema = z.discriminatedUnion("type", [tcpTransportSchema]);
+/** A serial port (RS-232, USB-CDC): a path or a stable `/dev/serial/by-id/…` link. */
+export const serialTransportSchema = z.strictObject({
+  type: z.literal("serial"),
+  path: z.string().min(1),
+  baud_rate: z.number().int().min(50).max(4_000_000).default(9600),
+  data_bits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]).default(8),
+  stop_bits: z.union([z.literal(1), z.literal(2)]).default(1),
+  parity: z.enum(["none", "even", "odd"]).default("none"),
+  flow_control: z.enum(["none", "rtscts", "xonxoff"]).default("none"),
+});
+
+/** A USB printer-class device, chosen by VID:PID and (optionally) its serial number. */
+export const usbTransportSchema = z.strictObject({
+  type: z.literal("usb"),
+  vendor_id: z.number().int().min(0).max(0xffff),
+  product_id: z.number().int().min(0).max(0xffff),
+  serial_number: z.string().min(1).optional(),
+});
+
+/** A report-based HID device (node-hid), by VID:PID and optional serial number or hidraw path. */
+export const hidTransportSchema = z.strictObject({
+  type: z.literal("hid"),
+  vendor_id: z.number().int().min(0).max(0xffff),
+  product_id: z.number().int().min(0).max(0xffff),
+  serial_number: z.string().min(1).optional(),
+  path: z.string().min(1).optional(),
+});
+
+export const transportSchema = z.discriminatedUnion("type", [
+  tcpTransportSchema,
+  serialTransportSchema,
+  usbTransportSchema,
+  hidTransportSchema,
+]);
 
 export const profileSchema = z.strictObject({
   dpi: z.union([z.literal(203), z.literal(300), z.literal(600)]).default(203),
@@ -66,6 +99,13 @@ export const deviceSchema = z
         code: "custom",
         path: ["transport", "port"],
         message: "expected a number from 1 to 65535 (0 is only allowed with simulator: true)",
+      });
+    }
+    if (d.simulator && d.transport.type !== "tcp") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["simulator"],
+        message: "a hosted simulator needs a tcp transport",
       });
     }
   });

@@ -1,0 +1,171 @@
+import { SerialPort } from "serialport";
+import type { Transport } from "../../drivers/transport.ts";
+import { CodedError } from "../errors.ts";
+
+/**
+ * The slice of serialport 13's `SerialPortStream` this transport uses. Injected (STYLE.md:
+ * "the binding is injected, never imported" by callers), so tests can stand `SerialPortMock`
+ * behind the same code path that drives a real port.
+ */
+export interface SerialPortLike {
+  readonly isOpen: boolean;
+  open(cb: (err: Error | null) => void): void;
+  write(chunk: Uint8Array, cb: (err: Error | null | undefined) => void): boolean;
+  drain(cb: (err: Error | null) => void): void;
+  close(cb?: (err: Error | null) => void): void;
+  on(event: "data", l: (chunk: Buffer) => void): unknown;
+  on(event: "close", l: (err?: Error | null) => void): unknown;
+  on(event: "error", l: (err: Error) => void): unknown;
+  removeAllListeners(): unknown;
+}
+
+export interface SerialOpenOptions {
+  path: string;
+  baudRate: number;
+  dataBits: 5 | 6 | 7 | 8;
+  stopBits: 1 | 2;
+  parity: "none" | "even" | "odd";
+  rtscts: boolean;
+  xon: boolean;
+  xoff: boolean;
+}
+
+/** Makes a port object without opening it (`autoOpen: false`). */
+export type SerialPortFactory = (o: SerialOpenOptions) => SerialPortLike;
+
+export interface SerialTransportOptions {
+  /** `/dev/ttyUSB0`, a stable `/dev/serial/by-id/…` link, or a socat PTY link in tests. */
+  path: string;
+  /** Default 9600 (the factory setting of most label printers' RS-232 ports). */
+  baudRate?: number;
+  dataBits?: 5 | 6 | 7 | 8;
+  stopBits?: 1 | 2;
+  parity?: "none" | "even" | "odd";
+  /** Flow control: `rtscts` (hardware) or `xonxoff` (software); default none. */
+  flowControl?: "none" | "rtscts" | "xonxoff";
+  /** Default: serialport's own `SerialPort` (native bindings). */
+  factory?: SerialPortFactory;
+}
+
+const defaultFactory: SerialPortFactory = (o) =>
+  new SerialPort({ ...o, autoOpen: false }) as unknown as SerialPortLike;
+
+/**
+ * A serial port (RS-232 / USB-CDC). `open()` opens the port by path each time, so after an
+ * unplug / replug (or a socat restart in tests) the next `open()` finds the new device behind the
+ * same by-id link; reconnecting with backoff is the device runtime's job. `write()` resolves
+ * after `tcdrain()` (serialport's `drain`), i.e. once the OS has sent the bytes. No modem-line
+ * ioctls are used: PTYs reject them (reference/device-protocols.md §8).
+ */
+export function createSerialTransport(o: SerialTransportOptions): Transport {
+  const factory = o.factory ?? defaultFactory;
+  const flow = o.flowControl ?? "none";
+  let port: SerialPortLike | undefined;
+  let opening: Promise<void> | undefined;
+  const dataListeners = new Set<(chunk: Uint8Array) => void>();
+  const closeListeners = new Set<(reason: string) => void>();
+
+  const offline = (what: string, cause?: unknown) =>
+    new CodedError("device_offline", `serial ${what}`, { transport: "serial" }, cause);
+
+  function connect(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let p: SerialPortLike;
+      try {
+        p = factory({
+          path: o.path,
+          baudRate: o.baudRate ?? 9600,
+          dataBits: o.dataBits ?? 8,
+          stopBits: o.stopBits ?? 1,
+          parity: o.parity ?? "none",
+          rtscts: flow === "rtscts",
+          xon: flow === "xonxoff",
+          xoff: flow === "xonxoff",
+        });
+      } catch (e) {
+        reject(offline("port cannot be created", e));
+        return;
+      }
+      p.open((err) => {
+        if (err) {
+          p.removeAllListeners();
+          reject(offline(`cannot open ${o.path}: ${errCode(err)}`, err));
+          return;
+        }
+        let lost = false;
+        const onLost = (reason: string) => {
+          if (lost) return;
+          lost = true;
+          if (port === p) port = undefined;
+          p.removeAllListeners();
+          // A port that failed is closed so its file descriptor is not leaked.
+          if (p.isOpen) p.close(() => undefined);
+          for (const l of closeListeners) l(reason);
+        };
+        p.on("data", (chunk: Buffer) => {
+          const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          for (const l of dataListeners) l(bytes);
+        });
+        // serialport emits `close` with a `disconnected` error when the device goes away.
+        p.on("close", (e?: Error | null) => {
+          if (port === p) onLost(e ? errCode(e) : "closed");
+        });
+        p.on("error", (e: Error) => onLost(errCode(e)));
+        port = p;
+        resolve();
+      });
+    });
+  }
+
+  return {
+    describe: `serial:${o.path}`,
+    get isOpen() {
+      return port !== undefined && port.isOpen;
+    },
+    open() {
+      if (port?.isOpen) return Promise.resolve();
+      opening ??= connect().finally(() => {
+        opening = undefined;
+      });
+      return opening;
+    },
+    write(bytes) {
+      const p = port;
+      if (!p?.isOpen) return Promise.reject(offline(`${o.path} is not open`));
+      return new Promise<void>((resolve, reject) => {
+        p.write(bytes, (e) => {
+          if (e) reject(offline(`write to ${o.path} failed`, e));
+        });
+        p.drain((e) => {
+          if (e) reject(offline(`write to ${o.path} failed`, e));
+          else resolve();
+        });
+      });
+    },
+    async close() {
+      const p = port;
+      port = undefined;
+      if (!p) return;
+      p.removeAllListeners();
+      // serialport may emit a late error after close; it must not crash the process.
+      p.on("error", () => undefined);
+      if (p.isOpen) await new Promise<void>((resolve) => p.close(() => resolve()));
+    },
+    onData(l) {
+      dataListeners.add(l);
+      return () => dataListeners.delete(l);
+    },
+    onClose(l) {
+      closeListeners.add(l);
+      return () => closeListeners.delete(l);
+    },
+  };
+}
+
+function errCode(e: Error): string {
+  const c = (e as NodeJS.ErrnoException).code;
+  if (typeof c === "string") return c;
+  // serialport reports unplug as `{disconnected: true}` on the error object.
+  if ((e as { disconnected?: boolean }).disconnected === true) return "disconnected";
+  return "error";
+}
