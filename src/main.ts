@@ -6,6 +6,7 @@ import { createAuditAppend, openAuditLog } from "./audit/wiring.ts";
 import type { Config } from "./config/schema.ts";
 import { loadOrCreateKeys } from "./crypto/keys.ts";
 import { createSealer } from "./crypto/wiring.ts";
+import { createGroupCommit } from "./db/group-commit.ts";
 import { openDatabase, type Db } from "./db/open.ts";
 import { createDeviceRuntime, type DeviceRuntime } from "./devices/runtime.ts";
 import { makeTransport } from "./devices/transport-factory.ts";
@@ -54,6 +55,18 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const auditAppend = createAuditAppend(audit, config);
   const inbox = createInbox(db, createSealer(keys));
   const transaction = <T>(fn: () => T): T => db.transaction(fn)();
+  // Group commit (issue #7): inbox inserts and print.dispatched records share one fsync per batch.
+  const writer = createGroupCommit(db, {
+    onFailure: (e) => {
+      logger.error({ err: e }, "the database cannot be made durable; printing stopped");
+      publish(t.gatewayAlert, {
+        type: "audit_unavailable",
+        severity: "critical",
+        ts: new Date(clock()).toISOString(),
+      });
+    },
+  });
+  const commit = writer.commit;
   const t = makeTopics({ base: config.mqtt.base_topic, site: config.site }, config.gateway);
   const cleanups: Array<() => Promise<void> | void> = [];
 
@@ -166,6 +179,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         reply: sendReply,
         event: sendEvent,
         transaction,
+        commit,
         clock,
         logger,
         onAuditFailure: () =>
@@ -187,6 +201,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       guardWaybillData(data, { phoneMinHidden: config.privacy.phone_min_hidden, now }),
     inbox,
     transaction,
+    commit,
     audit: auditAppend,
     reply: sendReply,
     event: sendEvent,
@@ -274,6 +289,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       await Promise.all([...devices.values()].map((d) => d.stop()));
       await mqttConn?.close({ topic: t.gatewayState, payload: stateTopicPayload("offline") });
       for (const c of cleanups.reverse()) await c();
+      await writer.close();
       db.close();
       logger.info("gateway stopped");
     },

@@ -13,6 +13,8 @@ export interface DispatcherDeps {
   reply: ReplySend;
   event: DeviceEventSend;
   transaction: <T>(fn: () => T) => T;
+  /** Group commit: resolves once `fn`'s batch is durable (see `src/db/group-commit.ts`). */
+  commit: <T>(fn: () => T) => Promise<T>;
   clock: () => number;
   logger: Logger;
   /** Called when the audit log cannot be written: printing stops and an alert goes out. */
@@ -129,8 +131,9 @@ export function createDeviceQueue(
     const bytes = repeat(one, env.payload.copies);
     const digest = createHash("sha256").update(bytes).digest("hex");
 
-    // Audit before print: the record is durable before the first byte goes out.
-    d.transaction(() => {
+    // Audit before print: the record is durable (its group-commit batch synced) before the first
+    // byte goes out. A failed commit throws audit_unavailable: the queue stops, the alert goes out.
+    await d.commit(() => {
       d.audit({
         action: "print.dispatched",
         outcome: "ok",

@@ -19,6 +19,12 @@ export interface IntakeDeps {
   inbox: Inbox;
   /** Runs `fn` in one SQLite transaction (inbox row + `job.accepted` record commit together). */
   transaction: <T>(fn: () => T) => T;
+  /**
+   * Group commit (`src/db/group-commit.ts`): runs `fn` in the next batch transaction and resolves
+   * once that batch is durable. The inbox row and its `job.accepted` record go through it, so the
+   * PUBACK (sent when `handle` resolves) waits for exactly one shared fsync.
+   */
+  commit: <T>(fn: () => T) => Promise<T>;
   audit: AuditAppend;
   reply: ReplySend;
   event: DeviceEventSend;
@@ -84,7 +90,7 @@ export function createIntake(d: IntakeDeps) {
     }
   }
 
-  function handle(topic: string, payload: Uint8Array): void {
+  async function handle(topic: string, payload: Uint8Array): Promise<void> {
     const topicDevice = parseDeviceJobTopic(d.topics, topic);
     if (topicDevice === undefined) {
       log.debug({ topic }, "message on a topic the intake does not handle");
@@ -131,13 +137,17 @@ export function createIntake(d: IntakeDeps) {
       env,
     };
     try {
-      accept(env, topicDevice, ctx.replyTo);
+      await accept(env, topicDevice, ctx.replyTo);
     } catch (e) {
       reject(asCoded(e), ctx);
     }
   }
 
-  function accept(env: JobEnvelope, device: string, reply: string | undefined): void {
+  async function accept(
+    env: JobEnvelope,
+    device: string,
+    reply: string | undefined,
+  ): Promise<void> {
     const now = d.clock();
     if (env.reply_to !== undefined && reply === undefined) {
       throw new CodedError(
@@ -189,7 +199,7 @@ export function createIntake(d: IntakeDeps) {
     // Validates the data against the template now, so a job that cannot print is refused at the
     // door instead of failing later on the device queue.
     const rendered = renderTemplate(env.payload.template, env.payload.data);
-    const inserted = d.transaction(() => {
+    const inserted = await d.commit(() => {
       if (!d.inbox.insert(env, device, contentHash, now)) return false;
       d.audit({
         action: "job.accepted",

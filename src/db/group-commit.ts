@@ -1,0 +1,248 @@
+/**
+ * Group commit for the gateway database (DESIGN.md §5, reference A.4 item 5): callers hand small
+ * write functions to {@link GroupCommit.commit}; all functions queued while the previous batch was
+ * being made durable run in ONE transaction, and ONE `fdatasync` of the WAL makes the whole batch
+ * durable. Each caller's promise resolves only after its batch is on disk, so "audit before print"
+ * and "inbox before PUBACK" hold at a fraction of the per-record-fsync cost.
+ *
+ * How the fsync leaves the event loop. better-sqlite3 is synchronous: with `synchronous = FULL`
+ * the commit's fsync would block every device and the MQTT socket for its duration. A batch is
+ * therefore committed with `synchronous = NORMAL` (SQLite writes the WAL frames but does not sync
+ * them) and then the WAL file is `fdatasync`ed on libuv's thread pool. Every frame written before
+ * the sync started is durable when it completes; SQLite itself syncs the WAL before any checkpoint
+ * copies it into the database file, so a checkpoint never outruns our sync. The connection goes
+ * back to `synchronous = FULL` right after the batch, so the other modules' direct writes keep
+ * their own per-commit durability.
+ *
+ * One batch is in flight at a time: while its fsync runs, new functions queue up and form the next
+ * batch, so the batch size adapts to the load (one job alone waits one fsync; a burst shares them).
+ *
+ * Failure is final (the fsyncgate lesson: after a failed fsync the kernel may have dropped the dirty
+ * pages, and a retry that succeeds proves nothing). The writer becomes `broken`, every waiting and
+ * later caller is rejected with CodedError `audit_unavailable`, and `onFailure` runs once so the
+ * gateway stops printing and raises its alert.
+ */
+import { closeSync, fdatasync, fstatSync, openSync, statSync } from "node:fs";
+import { CodedError } from "../errors.ts";
+import type { Db } from "./open.ts";
+
+export interface GroupCommitOptions {
+  /** Largest number of functions in one transaction. Default 1024. */
+  readonly maxBatch?: number;
+  /** Called once when the writer breaks (a commit or an fsync failed). */
+  readonly onFailure?: (e: CodedError) => void;
+  /**
+   * Makes the committed WAL durable. Default: `fdatasync` of `<db>-wal` on the thread pool.
+   * Injected by tests to simulate a failing disk.
+   */
+  readonly sync?: () => Promise<void>;
+}
+
+export interface GroupCommitStats {
+  /** Transactions run (batches). */
+  readonly batches: number;
+  /** Functions committed (successfully or with their own error). */
+  readonly commits: number;
+  /** Durability syncs completed. */
+  readonly syncs: number;
+}
+
+export interface GroupCommit {
+  /**
+   * Queues `fn` (synchronous database work, e.g. an inbox insert and its audit records). It runs
+   * inside a savepoint of the next batch's IMMEDIATE transaction: if it throws, only its own
+   * writes roll back and its promise rejects with that error; the others commit. The promise
+   * resolves with `fn`'s result once the batch is durable. Rejects with CodedError
+   * `audit_unavailable` (retryable) when the batch could not be committed or synced, or the
+   * writer is broken or closed.
+   */
+  commit<T>(fn: () => T): Promise<T>;
+  /** Resolves when everything queued so far is durable (rejects like `commit`). */
+  flush(): Promise<void>;
+  /** Runs after every durable batch, e.g. to count records for the next checkpoint. */
+  onDurable(listener: () => void): void;
+  readonly broken: boolean;
+  readonly stats: GroupCommitStats;
+  /** Drains the queue, then refuses new work. */
+  close(): Promise<void>;
+}
+
+interface Item {
+  readonly fn: () => unknown;
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** Default {@link GroupCommitOptions.maxBatch}. */
+export const DEFAULT_MAX_BATCH = 1024;
+
+export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): GroupCommit {
+  const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+  const sync = options.sync ?? (db.memory ? async () => {} : walSyncer(db.name));
+  const listeners: Array<() => void> = [];
+  let queue: Item[] = [];
+  let scheduled = false;
+  let inFlight = false;
+  let broken: CodedError | undefined;
+  let closed = false;
+  let batches = 0;
+  let commits = 0;
+  let syncs = 0;
+  const idleWaiters: Array<() => void> = [];
+
+  const batchTx = db.transaction((items: readonly Item[]) => {
+    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    for (const item of items) {
+      try {
+        // A nested transaction is a savepoint: a throwing fn undoes only its own writes.
+        results.push({ ok: true, value: db.transaction(item.fn)() });
+      } catch (error) {
+        results.push({ ok: false, error });
+      }
+    }
+    return results;
+  });
+
+  function fail(e: unknown): CodedError {
+    const err =
+      e instanceof CodedError && e.code === "audit_unavailable"
+        ? e
+        : new CodedError(
+            "audit_unavailable",
+            "the database cannot be made durable",
+            { reason: "group_commit_failed", ...errnoOf(e) },
+            e,
+          );
+    if (broken === undefined) {
+      broken = err;
+      for (const item of queue) item.reject(err);
+      queue = [];
+      options.onFailure?.(err);
+    }
+    return err;
+  }
+
+  function schedule(): void {
+    if (scheduled || inFlight || queue.length === 0) return;
+    scheduled = true;
+    // setImmediate, not a timer: everything submitted in this turn of the event loop (a burst of
+    // MQTT messages, several devices) joins the batch, and a lone job does not wait for a timer.
+    setImmediate(runBatch);
+  }
+
+  function runBatch(): void {
+    scheduled = false;
+    if (queue.length === 0 || broken !== undefined) return settleIdle();
+    const items = queue.slice(0, maxBatch);
+    queue = queue.slice(items.length);
+    inFlight = true;
+    let results;
+    try {
+      db.pragma("synchronous = NORMAL");
+      try {
+        results = batchTx.immediate(items);
+      } finally {
+        db.pragma("synchronous = FULL");
+      }
+    } catch (e) {
+      inFlight = false;
+      const err = fail(e);
+      for (const item of items) item.reject(err);
+      return settleIdle();
+    }
+    batches++;
+    commits += items.length;
+    sync().then(
+      () => {
+        syncs++;
+        inFlight = false;
+        results.forEach((r, i) => {
+          const item = items[i];
+          if (item === undefined) return;
+          if (r.ok) item.resolve(r.value);
+          else item.reject(r.error);
+        });
+        for (const l of listeners) l();
+        if (queue.length > 0) schedule();
+        else settleIdle();
+      },
+      (e: unknown) => {
+        inFlight = false;
+        const err = fail(e);
+        for (const item of items) item.reject(err);
+        settleIdle();
+      },
+    );
+  }
+
+  function settleIdle(): void {
+    if (inFlight || scheduled || queue.length > 0) return;
+    for (const w of idleWaiters.splice(0)) w();
+  }
+
+  function commit<T>(fn: () => T): Promise<T> {
+    if (broken !== undefined) return Promise.reject(broken);
+    if (closed) {
+      return Promise.reject(
+        new CodedError("audit_unavailable", "the database writer is closed", { reason: "closed" }),
+      );
+    }
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      schedule();
+    });
+  }
+
+  return {
+    commit,
+    flush: () => commit(() => undefined),
+    onDurable(listener) {
+      listeners.push(listener);
+    },
+    get broken() {
+      return broken !== undefined;
+    },
+    get stats() {
+      return { batches, commits, syncs };
+    },
+    async close() {
+      if (!closed && broken === undefined) await commit(() => undefined).catch(() => undefined);
+      closed = true;
+      await new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        settleIdle();
+      });
+    },
+  };
+}
+
+/**
+ * `fdatasync` of the database's WAL file on the thread pool. The descriptor is opened lazily and
+ * reopened if the WAL file was replaced (it is deleted when the last connection closes, so another
+ * process's connection coming and going can recreate it).
+ */
+function walSyncer(dbPath: string): () => Promise<void> {
+  const walPath = `${dbPath}-wal`;
+  let fd: number | undefined;
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      try {
+        const ino = statSync(walPath).ino;
+        if (fd !== undefined && fstatSync(fd).ino !== ino) {
+          closeSync(fd);
+          fd = undefined;
+        }
+        fd ??= openSync(walPath, "r");
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      fdatasync(fd, (e) => (e ? reject(e) : resolve()));
+    });
+}
+
+function errnoOf(e: unknown): { errno?: string } {
+  return typeof e === "object" && e !== null && "code" in e && typeof e.code === "string"
+    ? { errno: e.code }
+    : {};
+}
