@@ -1,0 +1,186 @@
+import type { Db } from "../db/open.ts";
+import { migrate } from "../db/open.ts";
+import type { Logger } from "../log.ts";
+
+/**
+ * The durable outbox (DESIGN.md §2, issue "nothing lost"): replies, job events, alerts and
+ * checkpoints are stored before they are published, drained in order with a bounded in-flight
+ * window whenever the broker is connected, and deleted once the broker acknowledged them (PUBACK).
+ * A broker outage therefore loses none of them; after a reconnect the backlog goes out in order.
+ * Delivery is at-least-once: a message in flight when the connection broke is sent again, so
+ * consumers treat replies as idempotent (keyed by `job_id` and `status`).
+ */
+export interface Outbox {
+  /**
+   * Stores one message. Call it inside the caller's transaction when the message must be durable
+   * together with a state change (a reply together with the job's new state).
+   */
+  enqueue(topic: string, payload: string, retain?: boolean): void;
+  /** Starts draining now (e.g. after a reconnect); also runs after every enqueue. */
+  kick(): void;
+  /** Messages stored and not yet acknowledged. */
+  pending(): number;
+  /** Waits until the backlog is empty or `timeoutMs` passed; resolves with what is left. */
+  flush(timeoutMs: number): Promise<number>;
+  stop(): void;
+}
+
+export interface OutboxOptions {
+  db: Db;
+  publish(topic: string, payload: string, retain: boolean): Promise<void>;
+  isConnected(): boolean;
+  logger: Logger;
+  /** Unacknowledged publishes at once (default 64). */
+  window?: number;
+  /** Acknowledged rows are deleted in batches every this many ms (default 20). */
+  deleteEveryMs?: number;
+}
+
+const MIGRATIONS = [
+  `CREATE TABLE outbox (
+     id      INTEGER PRIMARY KEY AUTOINCREMENT,
+     topic   TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     retain  INTEGER NOT NULL
+   ) STRICT;`,
+];
+
+interface Row {
+  id: number;
+  topic: string;
+  payload: string;
+  retain: number;
+}
+
+export function createOutbox(o: OutboxOptions): Outbox {
+  migrate(o.db, "outbox", MIGRATIONS);
+  const window = o.window ?? 64;
+  const insert = o.db.prepare("INSERT INTO outbox (topic, payload, retain) VALUES (?, ?, ?)");
+  const next = o.db.prepare<[number, number], Row>(
+    "SELECT id, topic, payload, retain FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
+  );
+  const count = o.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM outbox");
+  const log = o.logger.child({ component: "outbox" });
+
+  /** Highest id handed to the client in this connection; rows above it are still to send. */
+  let cursor = 0;
+  let inFlight = 0;
+  let acked: number[] = [];
+  let deleteTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let draining = false;
+  let wasConnected = false;
+  let generation = 0;
+  const idleWaiters = new Set<() => void>();
+
+  function flushDeletes() {
+    deleteTimer = undefined;
+    if (acked.length === 0) return;
+    const ids = acked;
+    acked = [];
+    try {
+      // One statement per batch; chunks stay under SQLite's bound-parameter limit.
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        o.db
+          .prepare(`DELETE FROM outbox WHERE id IN (${chunk.map(() => "?").join(",")})`)
+          .run(...chunk);
+      }
+    } catch (e) {
+      // Left in the table, the rows are sent again after the next reconnect: a duplicate, not a loss.
+      log.warn({ err: e, rows: ids.length }, "could not delete acknowledged outbox rows");
+    }
+    if (inFlight === 0 && pendingRows() === 0) for (const w of idleWaiters) w();
+  }
+
+  function pendingRows(): number {
+    return count.get()?.n ?? 0;
+  }
+
+  function drain() {
+    if (stopped || draining) return;
+    const connected = o.isConnected();
+    if (!connected) {
+      wasConnected = false;
+      return;
+    }
+    if (!wasConnected) {
+      // A new connection: everything not acknowledged is sent again, in order. Publishes of the
+      // old connection that still settle later belong to an old generation and are ignored.
+      wasConnected = true;
+      generation++;
+      if (deleteTimer) clearTimeout(deleteTimer);
+      flushDeletes();
+      cursor = 0;
+      inFlight = 0;
+    }
+    draining = true;
+    try {
+      while (inFlight < window && o.isConnected()) {
+        const rows = next.all(cursor, window - inFlight);
+        if (rows.length === 0) break;
+        for (const r of rows) {
+          cursor = r.id;
+          inFlight++;
+          const gen = generation;
+          o.publish(r.topic, r.payload, r.retain === 1).then(
+            () => {
+              acked.push(r.id);
+              deleteTimer ??= setTimeout(flushDeletes, o.deleteEveryMs ?? 20);
+              if (gen !== generation) return;
+              inFlight--;
+              drain();
+            },
+            () => {
+              // The connection broke; the row is still stored and goes out after the reconnect.
+              if (gen !== generation) return;
+              inFlight--;
+              wasConnected = false;
+            },
+          );
+        }
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  return {
+    enqueue(topic, payload, retain = false) {
+      insert.run(topic, payload, retain ? 1 : 0);
+      queueMicrotask(drain);
+    },
+    kick() {
+      wasConnected = false;
+      drain();
+    },
+    pending: pendingRows,
+    async flush(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        if (deleteTimer) {
+          clearTimeout(deleteTimer);
+          flushDeletes();
+        }
+        if (pendingRows() === 0) return 0;
+        drain();
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 20);
+          idleWaiters.add(() => {
+            clearTimeout(t);
+            resolve();
+          });
+        });
+        idleWaiters.clear();
+      }
+      return pendingRows();
+    },
+    stop() {
+      stopped = true;
+      if (deleteTimer) {
+        clearTimeout(deleteTimer);
+        flushDeletes();
+      }
+    },
+  };
+}
