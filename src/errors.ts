@@ -80,6 +80,10 @@ export const ERROR_CODES = {
     retryable: false,
     summary: "the waybill number is outside the carrier's configured prefixes and ranges",
   },
+  waybill_voided: {
+    retryable: false,
+    summary: "the waybill number was voided and cannot be printed again",
+  },
   reprint_reason_required: {
     retryable: false,
     summary: "the waybill number was printed before: a reprint needs `reprint.reason`",

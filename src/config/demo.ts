@@ -11,7 +11,11 @@ export const DEMO_CONFIG: ConfigInput = {
   gateway: "gw1",
   area: "demo-hall",
   data_dir: "./data",
-  mqtt: { base_topic: "labelgate", embedded: { enabled: true, host: "127.0.0.1", port: 1883 } },
+  mqtt: {
+    base_topic: "labelgate",
+    // Anonymous clients on loopback only: the demo needs no accounts (README "Access control").
+    embedded: { enabled: true, host: "127.0.0.1", port: 1883, allow_anonymous: true },
+  },
   devices: [
     {
       id: "zpl-1",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { accessSchema, waybillsSchema } from "./access-schema.ts";
 
 /**
  * The configuration file (YAML), validated with zod. Every key has a default, so an empty file is
@@ -128,10 +129,18 @@ export const configSchema = z.strictObject({
       embedded: z
         .strictObject({
           enabled: z.boolean().default(true),
+          /**
+           * Clients may connect without credentials. Only the demo (and tests) set it, and only
+           * with a loopback `host`; otherwise every client authenticates (`labelgate clients`).
+           */
+          allow_anonymous: z.boolean().default(false),
           host: z.string().default("127.0.0.1"),
           port: port().default(1883),
         })
-        .default(() => ({ enabled: true, host: "127.0.0.1", port: 1883 })),
+        .refine((e) => !e.allow_anonymous || ["127.0.0.1", "::1", "localhost"].includes(e.host), {
+          error: "allow_anonymous needs a loopback host (127.0.0.1, ::1 or localhost)",
+        })
+        .default(() => ({ enabled: true, host: "127.0.0.1", port: 1883, allow_anonymous: false })),
       /** External broker; when set, the embedded broker is off unless enabled explicitly. */
       url: z
         .string()
@@ -152,7 +161,7 @@ export const configSchema = z.strictObject({
     })
     .default(() => ({
       base_topic: "labelgate",
-      embedded: { enabled: true, host: "127.0.0.1", port: 1883 },
+      embedded: { enabled: true, host: "127.0.0.1", port: 1883, allow_anonymous: false },
       keepalive_s: 30,
     })),
   limits: z
@@ -172,13 +181,20 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Digits of an 11-digit mobile that must be masked (GB/T 41833-2022 asks for at least 6). */
       phone_min_hidden: z.number().int().min(4).max(11).default(6),
+      /**
+       * Re-mask a mobile that hides too few digits (e.g. `138****5678`) to `phone_min_hidden`
+       * instead of refusing the job; every re-mask is audited (`deid.tightened`).
+       */
+      remask_phones: z.boolean().default(false),
     })
-    .default(() => ({ phone_min_hidden: 6 })),
+    .default(() => ({ phone_min_hidden: 6, remask_phones: false })),
   log: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     })
     .default(() => ({ level: "info" as const })),
+  access: accessSchema,
+  waybills: waybillsSchema,
   devices: z.array(deviceSchema).default([]),
 });
 

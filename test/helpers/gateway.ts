@@ -49,7 +49,10 @@ export async function startTestGateway(
         },
       ],
       ...extra,
-      mqtt: { embedded: { enabled: true, host: "127.0.0.1", port }, ...extra.mqtt },
+      mqtt: {
+        embedded: { enabled: true, host: "127.0.0.1", port, allow_anonymous: true },
+        ...extra.mqtt,
+      },
     },
     "test config",
   );

@@ -1,0 +1,132 @@
+import { pbkdf2Sync, randomBytes } from "node:crypto";
+import type { Db } from "../db/open.ts";
+import { migrate } from "../db/open.ts";
+import { CodedError } from "../errors.ts";
+import { hashPassword, verifyHash } from "./operators.ts";
+
+/**
+ * Clients: the MQTT identities of workstations, scanners, supervisors' tools and other gateways
+ * (Art. 14, 17: only authorized clients reach the system). The id is the MQTT username. What a
+ * role may publish and read is `src/access/broker-policy.ts`. Disabling a client takes effect at
+ * its next connect and on every publish and subscribe after that (nothing is cached).
+ */
+export const CLIENT_ROLES = ["workstation", "scanner", "supervisor", "gateway"] as const;
+export type ClientRole = (typeof CLIENT_ROLES)[number];
+export type ClientStatus = "active" | "disabled";
+
+export interface Client {
+  id: string;
+  role: ClientRole;
+  status: ClientStatus;
+  createdAt: number;
+  updatedAt: number;
+}
+
+const MIGRATIONS = [
+  `CREATE TABLE clients (
+     id             TEXT PRIMARY KEY,
+     role           TEXT NOT NULL CHECK (role IN ('workstation','scanner','supervisor','gateway')),
+     status         TEXT NOT NULL CHECK (status IN ('active','disabled')),
+     password_hash  TEXT NOT NULL,
+     mosquitto_hash TEXT NOT NULL,
+     created_at     INTEGER NOT NULL,
+     updated_at     INTEGER NOT NULL
+   ) STRICT;`,
+];
+
+/** Client ids are MQTT usernames and a topic level (`reply/{client}`): no `/ + #`. */
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,22}$/;
+
+interface Row {
+  id: string;
+  role: ClientRole;
+  status: ClientStatus;
+  password_hash: string;
+  mosquitto_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ClientStore {
+  /** Adds an active client; the password is stored as scrypt and as a Mosquitto `$7$` hash. */
+  add(id: string, role: ClientRole, password: string, now: number): Promise<Client>;
+  get(id: string): Client | undefined;
+  list(): Client[];
+  setStatus(id: string, status: ClientStatus, now: number): Client;
+  /** The client when it exists, is active and the password matches (scrypt, constant time). */
+  authenticate(id: string, password: string): Promise<Client | undefined>;
+  /** `id:$7$…` lines for a Mosquitto `password_file`, active clients only. */
+  mosquittoPasswordLines(): string[];
+}
+
+export function createClientStore(db: Db): ClientStore {
+  migrate(db, "clients", MIGRATIONS);
+  const getStmt = db.prepare<[string], Row>("SELECT * FROM clients WHERE id = ?");
+  const toClient = (r: Row): Client => ({
+    id: r.id,
+    role: r.role,
+    status: r.status,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+  return {
+    async add(id, role, password, now) {
+      if (!ID.test(id))
+        throw new CodedError("invalid_request", "client id: expected 1–23 of A-Z a-z 0-9 _ . -", {
+          path: "id",
+        });
+      if (!(CLIENT_ROLES as readonly string[]).includes(role))
+        throw new CodedError("invalid_request", `role: expected ${CLIENT_ROLES.join(", ")}`, {
+          path: "role",
+        });
+      if (password.length < 8)
+        throw new CodedError("invalid_request", "password: at least 8 characters", {
+          path: "password",
+        });
+      if (getStmt.get(id))
+        throw new CodedError("invalid_request", `client '${id}' exists already`, { path: "id" });
+      const hash = await hashPassword(password);
+      db.prepare(
+        "INSERT INTO clients (id, role, status, password_hash, mosquitto_hash, created_at, updated_at) VALUES (?, ?, 'active', ?, ?, ?, ?)",
+      ).run(id, role, hash, mosquittoHash(password), now, now);
+      return toClient(getStmt.get(id)!);
+    },
+    get(id) {
+      const r = getStmt.get(id);
+      return r ? toClient(r) : undefined;
+    },
+    list() {
+      return db.prepare<[], Row>("SELECT * FROM clients ORDER BY id").all().map(toClient);
+    },
+    setStatus(id, status, now) {
+      const info = db
+        .prepare("UPDATE clients SET status = ?, updated_at = ? WHERE id = ?")
+        .run(status, now, id);
+      if (info.changes !== 1)
+        throw new CodedError("invalid_request", `no client '${id}'`, { path: "id" });
+      return toClient(getStmt.get(id)!);
+    },
+    async authenticate(id, password) {
+      const r = getStmt.get(id);
+      if (!r || r.status !== "active") return undefined;
+      return (await verifyHash(r.password_hash, password)) ? toClient(r) : undefined;
+    },
+    mosquittoPasswordLines() {
+      return db
+        .prepare<[], Row>("SELECT * FROM clients WHERE status = 'active' ORDER BY id")
+        .all()
+        .map((r) => `${r.id}:${r.mosquitto_hash}`);
+    },
+  };
+}
+
+/**
+ * A Mosquitto 2.0 password hash: `$7$<iterations>$<salt>$<hash>`, PBKDF2-HMAC-SHA512 with a
+ * 12-byte salt and a 64-byte key, both base64 (mosquitto `src/password_mosq.c`, the format
+ * `mosquitto_passwd` writes; 101 iterations is its default). Checked against `mosquitto_passwd`
+ * output in test/src/access/clients.test.ts.
+ */
+export function mosquittoHash(password: string, salt = randomBytes(12), iterations = 101): string {
+  const key = pbkdf2Sync(password, salt, iterations, 64, "sha512");
+  return `$7$${iterations}$${salt.toString("base64")}$${key.toString("base64")}`;
+}
