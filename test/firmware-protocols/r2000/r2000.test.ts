@@ -120,7 +120,7 @@ describe("R2000 frame codec", () => {
   it("drops a frame with a bad checksum and resynchronizes on the next head, even inside it", () => {
     const good = encodeResultReply(1, CMD.LOCK, 0x10);
     const bad = encodeGetFirmwareVersion(1);
-    bad[bad.length - 1] ^= 0xff;
+    bad[bad.length - 1] = (bad[bad.length - 1] ?? 0) ^ 0xff;
     const d = createR2000Decoder();
     const ev = d.push(Uint8Array.from([...bad, ...good]));
     expect(frames(ev)).toEqual([show(good)]);
