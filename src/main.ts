@@ -4,8 +4,10 @@ import { DRIVERS, getDriver } from "../drivers/index.ts";
 import type { DeviceSnapshot } from "../drivers/snapshot.ts";
 import { createAuditAppend, openAuditLog } from "./audit/wiring.ts";
 import type { Config } from "./config/schema.ts";
-import { loadOrCreateKeys } from "./crypto/keys.ts";
+import { loadOrCreateKeys, loadOrCreateSigningKey } from "./crypto/keys.ts";
 import { createSealer } from "./crypto/wiring.ts";
+import { checkpointOrigin } from "./audit/checkpoint.ts";
+import { createCheckpointer } from "./audit/checkpointer.ts";
 import { createGroupCommit } from "./db/group-commit.ts";
 import { openDatabase, type Db } from "./db/open.ts";
 import { createDeviceRuntime, type DeviceRuntime } from "./devices/runtime.ts";
@@ -68,6 +70,22 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   });
   const commit = writer.commit;
   const t = makeTopics({ base: config.mqtt.base_topic, site: config.site }, config.gateway);
+  // Signed audit checkpoints (issue #7): every 10 s / 1,000 records / on stop, published retained.
+  const checkpointer = createCheckpointer({
+    db,
+    commit,
+    key: loadOrCreateSigningKey(dataDir),
+    origin: checkpointOrigin(config.site, config.gateway),
+    clock,
+    logger,
+    publish: (note) => {
+      if (!mqttConn) return;
+      mqttConn
+        .publish(t.auditCheckpoint, note, { retain: true })
+        .catch((e: unknown) => logger.warn({ err: e }, "checkpoint publish failed"));
+    },
+  });
+  writer.onDurable(checkpointer.recordsAdded);
   const cleanups: Array<() => Promise<void> | void> = [];
 
   let broker: EmbeddedBroker | undefined;
@@ -231,6 +249,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       retain: true,
     });
     await c.publish(t.gatewayDevices, JSON.stringify(inventory()), { retain: true });
+    const checkpoint = checkpointer.latest();
+    if (checkpoint !== undefined) await c.publish(t.auditCheckpoint, checkpoint, { retain: true });
     for (const rt of devices.values()) {
       await c.publish(t.deviceState(rt.id), JSON.stringify(deviceState(rt)), { retain: true });
       await c.publish(t.deviceDescription(rt.id), JSON.stringify(description(rt)), {
@@ -264,6 +284,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   await announce(mqttConn);
 
   for (const rt of devices.values()) rt.start();
+  checkpointer.start();
   recoverUnfinished({
     inbox,
     audit: auditAppend,
@@ -286,6 +307,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     devices,
     async stop() {
       await Promise.all([...queues.values()].map((q) => q.stop()));
+      await checkpointer.stop();
       await Promise.all([...devices.values()].map((d) => d.stop()));
       await mqttConn?.close({ topic: t.gatewayState, payload: stateTopicPayload("offline") });
       for (const c of cleanups.reverse()) await c();

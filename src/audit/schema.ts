@@ -49,5 +49,29 @@ CREATE TABLE audit_meta (
 ) STRICT;
 `;
 
+/**
+ * Step 2 (issue #7):
+ * - `audit_checkpoints`: every signed checkpoint (see `checkpoint.ts`), keyed by size; a heartbeat
+ *   re-signs the same size with a later time and replaces the row. `verify` checks each one.
+ * - `audit_tombstones`: one signed note per approved retention purge, stating that records below
+ *   `below` were destroyed under `approval` and that record `below - 1` hashed to `hash`; verify
+ *   starts the chain there instead of at seq 1.
+ */
+const STEP_2 = `
+CREATE TABLE audit_checkpoints (
+  size INTEGER PRIMARY KEY CHECK (size >= 0),
+  hash TEXT NOT NULL CHECK (length(hash) = 64),
+  ts   TEXT NOT NULL,
+  note TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE audit_tombstones (
+  below    INTEGER PRIMARY KEY CHECK (below >= 2),
+  hash     TEXT NOT NULL CHECK (length(hash) = 64),
+  approval TEXT NOT NULL,
+  note     TEXT NOT NULL
+) STRICT;
+`;
+
 /** All migration steps of the audit module, version 1 first. */
-export const AUDIT_MIGRATIONS: readonly string[] = [STEP_1];
+export const AUDIT_MIGRATIONS: readonly string[] = [STEP_1, STEP_2];

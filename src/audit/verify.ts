@@ -51,7 +51,45 @@ const KINDS: readonly Kind[] = COLUMNS.map((c): Kind => {
  * file: the caller reports an I/O error, not a verdict).
  */
 export function verifyAuditLog(db: Db): VerifyResult {
+  const r = verifyChain(db);
+  return r.firstBad === undefined
+    ? { ok: true, records: r.records }
+    : { ok: false, records: r.records, firstBad: r.firstBad };
+}
+
+export interface ChainOptions {
+  /** Where the chain starts: seq 1 after GENESIS_HASH, or after a purge tombstone. */
+  readonly start?: { readonly seq: number; readonly prevHash: string };
+  /** Seqs whose stored hash the caller wants back (checkpoint sizes), if verified good. */
+  readonly wanted?: ReadonlySet<number>;
+  /** Called every {@link PROGRESS_EVERY} records with the number verified so far. */
+  readonly onProgress?: (done: number) => void;
+}
+
+export interface ChainResult {
+  /** Records verified good, from `start.seq`. */
+  readonly records: number;
+  readonly firstBad?: { readonly seq: number; readonly reason: VerifyFailureReason };
+  /** seq, hash and ts of the last good record (undefined when none). */
+  readonly last?: { readonly seq: number; readonly hash: string; readonly ts: string };
+  readonly firstTs?: string;
+  /** Hashes of the `wanted` seqs that were verified good. */
+  readonly hashes: ReadonlyMap<number, string>;
+}
+
+/** How often `onProgress` is called, in records. */
+export const PROGRESS_EVERY = 65_536;
+
+/**
+ * The chain walk behind {@link verifyAuditLog}, with a start point (after a purge), hash capture
+ * for checkpoint sizes and progress. Same errors as `verifyAuditLog`.
+ */
+export function verifyChain(db: Db, o: ChainOptions = {}): ChainResult {
   const hash = createRecordHasher();
+  const wanted = o.wanted ?? new Set<number>();
+  const hashes = new Map<number, string>();
+  let firstTs: string | undefined;
+  let lastTs = "";
   let rows: IterableIterator<unknown[]>;
   try {
     const exists = db
@@ -63,21 +101,26 @@ export function verifyAuditLog(db: Db): VerifyResult {
       });
     }
     rows = db
-      .prepare<[], unknown[]>(`SELECT ${COLUMNS.join(", ")} FROM audit_log ORDER BY seq`)
+      .prepare<[number], unknown[]>(
+        `SELECT ${COLUMNS.join(", ")} FROM audit_log WHERE seq >= ? ORDER BY seq`,
+      )
       .raw(true)
-      .iterate();
+      .iterate(o.start?.seq ?? 1);
   } catch (e) {
     throw readError(e);
   }
 
-  let expected = 1;
-  let prevHash = GENESIS_HASH;
+  let expected = o.start?.seq ?? 1;
+  let prevHash = o.start?.prevHash ?? GENESIS_HASH;
   let good = 0;
-  const fail = (seq: number, reason: VerifyFailureReason): VerifyResult => ({
-    ok: false,
+  const done = (firstBad?: ChainResult["firstBad"]): ChainResult => ({
     records: good,
-    firstBad: { seq, reason },
+    ...(firstBad !== undefined && { firstBad }),
+    ...(good > 0 && { last: { seq: expected - 1, hash: prevHash, ts: lastTs } }),
+    ...(firstTs !== undefined && { firstTs }),
+    hashes,
   });
+  const fail = (seq: number, reason: VerifyFailureReason): ChainResult => done({ seq, reason });
   try {
     // Leaving the loop early (return) closes the iterator, which resets the statement and ends
     // the read snapshot.
@@ -90,13 +133,17 @@ export function verifyAuditLog(db: Db): VerifyResult {
       const stored = row[13] as string;
       if (hash(row as HashedValue[]) !== stored) return fail(expected, "hash_mismatch");
       prevHash = stored;
+      lastTs = row[1] as string;
+      firstTs ??= lastTs;
+      if (wanted.has(expected)) hashes.set(expected, stored);
       expected++;
       good++;
+      if ((good & (PROGRESS_EVERY - 1)) === 0) o.onProgress?.(good);
     }
   } catch (e) {
     throw readError(e);
   }
-  return { ok: true, records: good };
+  return done();
 }
 
 function typesOk(row: readonly unknown[]): boolean {

@@ -65,12 +65,36 @@ const audit = program.command("audit").description("audit log tools");
 audit
   .command("verify")
   .description(
-    "check the hash chain of the audit log offline; exit 0 intact, 1 tampered, 4 I/O or usage error",
+    "check the audit log offline: every record, link, checkpoint signature and checkpoint; exit 0 ok, 1 altered or reordered, 2 truncated / rolled back / forked, 4 I/O or usage error",
   )
   .option("-d, --data-dir <dir>", "data directory", "./data")
   .option("-c, --config <file>", "take data_dir from this configuration file")
+  .option(
+    "--checkpoint <file>",
+    "a signed checkpoint saved elsewhere (e.g. from MQTT); repeatable",
+    (v: string, acc: string[]) => [...acc, v],
+    [] as string[],
+  )
+  .option("--pubkey <key>", "verifier key (or a file holding it) from `labelgate audit pubkey`")
+  .option("--json", "print the result as JSON")
+  .action(
+    async (opts: {
+      dataDir: string;
+      config?: string;
+      checkpoint: string[];
+      pubkey?: string;
+      json?: boolean;
+    }) => {
+      process.exitCode = (await import("./audit.ts")).runAuditVerify(opts);
+    },
+  );
+audit
+  .command("pubkey")
+  .description("print the verifier key of the audit checkpoints (signed-note format)")
+  .option("-d, --data-dir <dir>", "data directory", "./data")
+  .option("-c, --config <file>", "take data_dir, site and gateway from this configuration file")
   .action(async (opts: { dataDir: string; config?: string }) => {
-    process.exitCode = (await import("./audit.ts")).runAuditVerify(opts);
+    process.exitCode = (await import("./audit.ts")).runAuditPubkey(opts);
   });
 
 const config = program.command("config").description("configuration tools");

@@ -8,7 +8,15 @@
  * refused rather than replaced. Keys are handed out as `KeyObject`s, which print and serialize
  * as opaque objects, so a stray log line cannot leak them.
  */
-import { createHash, createSecretKey, randomBytes, type KeyObject } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from "node:crypto";
 import {
   chmodSync,
   closeSync,
@@ -82,6 +90,56 @@ export function loadOrCreateKeys(dataDir: string): Keys {
   return keys;
 }
 
+/** File name of the Ed25519 checkpoint signing key under `<dataDir>/keys/` (PKCS #8 DER). */
+export const SIGNING_KEY_FILE = "checkpoint.ed25519";
+/** Size of an Ed25519 private key in PKCS #8 DER (RFC 8410): 16 bytes of header + the 32-byte seed. */
+const ED25519_PKCS8_BYTES = 48;
+
+export interface SigningKey {
+  /** Ed25519 private key; signs checkpoints and purge tombstones. */
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+  /** The raw 32-byte Ed25519 public key (RFC 8032). */
+  readonly publicRaw: Uint8Array;
+}
+
+/**
+ * Loads the audit checkpoint signing key from `<dataDir>/keys/checkpoint.ed25519`, generating it
+ * on first start (same atomic creation, 0600 mode and refusal of damaged or group-readable files
+ * as {@link loadOrCreateKeys}). It lives outside the database, so someone holding a copy of the
+ * database alone cannot forge checkpoints. Throws as {@link loadOrCreateKeys} does.
+ */
+export function loadOrCreateSigningKey(dataDir: string): SigningKey {
+  const dir = join(dataDir, "keys");
+  ensureKeyDir(dataDir, dir);
+  const der = loadOrCreateKeyFile(dir, SIGNING_KEY_FILE, ED25519_PKCS8_BYTES, () =>
+    generateKeyPairSync("ed25519").privateKey.export({ format: "der", type: "pkcs8" }),
+  );
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+  } catch (e) {
+    throw new CodedError(
+      "config_invalid",
+      `key file ${SIGNING_KEY_FILE} is not an Ed25519 key`,
+      { reason: "key_format", file: SIGNING_KEY_FILE },
+      e,
+    );
+  } finally {
+    der.fill(0);
+  }
+  if (privateKey.asymmetricKeyType !== "ed25519") {
+    throw new CodedError("config_invalid", `key file ${SIGNING_KEY_FILE} is not an Ed25519 key`, {
+      reason: "key_format",
+      file: SIGNING_KEY_FILE,
+    });
+  }
+  const publicKey = createPublicKey(privateKey);
+  const spki = publicKey.export({ format: "der", type: "spki" });
+  // SPKI of Ed25519 is a 12-byte header followed by the raw key (RFC 8410 §4).
+  return { privateKey, publicKey, publicRaw: new Uint8Array(spki.subarray(spki.length - 32)) };
+}
+
 function ensureKeyDir(dataDir: string, dir: string): void {
   try {
     // The data directory gets the default mode (it is shared with other modules); only the
@@ -101,19 +159,24 @@ function ensureKeyDir(dataDir: string, dir: string): void {
   }
 }
 
-function loadOrCreateKeyFile(dir: string, file: string): Buffer {
+function loadOrCreateKeyFile(
+  dir: string,
+  file: string,
+  size = KEY_BYTES,
+  make: () => Buffer = () => randomBytes(KEY_BYTES),
+): Buffer {
   const path = join(dir, file);
-  let existing = readKeyFile(path, file);
+  let existing = readKeyFile(path, file, size);
   if (existing === undefined) {
-    createKeyFile(dir, path);
-    existing = readKeyFile(path, file);
+    createKeyFile(dir, path, make);
+    existing = readKeyFile(path, file, size);
     if (existing === undefined) throw ioError(file, new Error("key file vanished after creation"));
   }
   return existing;
 }
 
 /** Reads and checks one key file; undefined if it does not exist. */
-function readKeyFile(path: string, file: string): Buffer | undefined {
+function readKeyFile(path: string, file: string, expected: number): Buffer | undefined {
   let size: number;
   let mode: number;
   try {
@@ -125,12 +188,12 @@ function readKeyFile(path: string, file: string): Buffer | undefined {
     throw ioError(file, e);
   }
   // Checked before reading, so a huge or wrong file is never loaded and never overwritten.
-  if (size !== KEY_BYTES) {
-    throw new CodedError("config_invalid", `key file ${file} must be exactly ${KEY_BYTES} bytes`, {
+  if (size !== expected) {
+    throw new CodedError("config_invalid", `key file ${file} must be exactly ${expected} bytes`, {
       reason: "key_size",
       file,
       size,
-      expected: KEY_BYTES,
+      expected,
     });
   }
   if (CHECK_MODES && (mode & 0o077) !== 0) {
@@ -143,7 +206,7 @@ function readKeyFile(path: string, file: string): Buffer | undefined {
   }
   try {
     const bytes = readFileSync(path);
-    if (bytes.length !== KEY_BYTES) throw new Error("key file changed size while being read");
+    if (bytes.length !== expected) throw new Error("key file changed size while being read");
     return bytes;
   } catch (e) {
     throw ioError(file, e);
@@ -155,9 +218,9 @@ function readKeyFile(path: string, file: string): Buffer | undefined {
  * name. link() fails if the name exists, so a concurrent creator never overwrites a key, and a
  * crash never leaves a half-written key file under the final name (only a stray temp file).
  */
-function createKeyFile(dir: string, path: string): void {
+function createKeyFile(dir: string, path: string, make: () => Buffer): void {
   const tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
-  const key = randomBytes(KEY_BYTES);
+  const key = make();
   try {
     const fd = openSync(tmp, "wx", FILE_MODE);
     try {
