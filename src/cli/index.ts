@@ -97,6 +97,66 @@ audit
     process.exitCode = (await import("./audit.ts")).runAuditPubkey(opts);
   });
 
+audit
+  .command("export")
+  .description(
+    "write the records an approval selects, with decrypted waybill numbers, a signed checkpoint and a proof; needs a granted audit.export approval requested by --operator (exit 0 written, 1 refused, 4 I/O or usage)",
+  )
+  .requiredOption("--approval <id>", "a granted, unexpired audit.export approval")
+  .requiredOption("--operator <id>", "who exports (the approval's requester)")
+  .requiredOption("--out <file>", "extract file (JSON, mode 0600)")
+  .option("-d, --data-dir <dir>", "data directory", "./data")
+  .option("-c, --config <file>", "take data_dir, site and gateway from this configuration file")
+  .action(
+    async (opts: {
+      approval: string;
+      operator: string;
+      out: string;
+      dataDir: string;
+      config?: string;
+    }) => {
+      process.exitCode = (await import("./audit-admin.ts")).runAuditExport(opts);
+    },
+  );
+audit
+  .command("purge")
+  .description(
+    "delete audit records older than the retention period, leaving a signed tombstone; needs a granted audit.purge approval (exit 0, 1 refused, 4 I/O or usage)",
+  )
+  .requiredOption("--approval <id>", "a granted, unexpired audit.purge approval")
+  .requiredOption("--operator <id>", "who purges (the approval's requester)")
+  .option("--retention-days <n>", "keep this many days (at least 180)", (v) => Number(v), 180)
+  .option("-d, --data-dir <dir>", "data directory", "./data")
+  .option("-c, --config <file>", "take data_dir, site and gateway from this configuration file")
+  .action(
+    async (opts: {
+      approval: string;
+      operator: string;
+      retentionDays: number;
+      dataDir: string;
+      config?: string;
+    }) => {
+      process.exitCode = (await import("./audit-admin.ts")).runAuditPurge(opts);
+    },
+  );
+audit
+  .command("search")
+  .description("find audit records, newest first (waybill numbers stay encrypted)")
+  .option("--waybill <no>", "records of this waybill number (through its keyed waybill_ref)")
+  .option("--operator <id>", "records of this operator")
+  .option("--device <id>", "records of this device")
+  .option("--action <a>", "records of this action, e.g. print.dispatched")
+  .option("--job <id>", "records of this job id")
+  .option("--since <time>", "at or after this ISO 8601 time")
+  .option("--until <time>", "before this ISO 8601 time")
+  .option("--limit <n>", "at most this many records", (v) => Number(v), 100)
+  .option("--json", "one JSON object per line")
+  .option("-d, --data-dir <dir>", "data directory", "./data")
+  .option("-c, --config <file>", "take data_dir, site and gateway from this configuration file")
+  .action(async (opts: import("./audit-admin.ts").SearchOptions) => {
+    process.exitCode = (await import("./audit-admin.ts")).runAuditSearch(opts);
+  });
+
 const config = program.command("config").description("configuration tools");
 config
   .command("check")
