@@ -1,5 +1,6 @@
 import type { Label } from "./label/model.ts";
 import type { DeviceSnapshot } from "./snapshot.ts";
+import type { DeviceIo, DriverJob, ExecuteOptions, ExecuteResult } from "./rfid/job.ts";
 
 /** What the device can do; composed from capability fragments, never subclassed. */
 export interface Capabilities {
@@ -7,6 +8,17 @@ export interface Capabilities {
     dpi: 203 | 300 | 600;
     widthMm: number;
     languages: string[];
+  };
+  /** Writes EPC Gen2 tags (drivers/rfid/job.ts): an encoder, or a printer that encodes labels. */
+  rfidEncoder?: {
+    /** EPC sizes it writes, in bits. */
+    epcBits: number[];
+    /** Can lock banks with an access password. */
+    lock: boolean;
+    /** Reads the tag back to verify what was written. */
+    verify: boolean;
+    /** Encodes the label it prints (an RFID printer), voiding labels whose tag fails. */
+    printAndEncode: boolean;
   };
 }
 
@@ -41,6 +53,13 @@ export interface DriverDefinition {
   jobKinds: JobKind[];
   compile(label: Label, profile: DeviceProfile): Uint8Array;
   status: StatusQuery;
+  /**
+   * Interactive execution for jobs that need a dialogue with the device (RFID write → read back
+   * → lock, with a result per step). When present, the dispatcher uses it for `rfid.encode` and
+   * for `label.print` with an `rfid` block; it has audited `print.dispatched` before calling, and
+   * the driver writes only through `io`.
+   */
+  execute?(job: DriverJob, io: DeviceIo, options: ExecuteOptions): Promise<ExecuteResult>;
 }
 
 export function defineDriver(d: DriverDefinition): DriverDefinition {
