@@ -15,7 +15,7 @@ import type { Db } from "../db/open.ts";
 import { CodedError } from "../errors.ts";
 import { openCheckpoint, type Checkpoint, type CheckpointProblem } from "./checkpoint.ts";
 import { GENESIS_HASH } from "./encoding.ts";
-import { verifyChain, type VerifyFailureReason } from "./verify.ts";
+import { verifyChainParallel, type VerifyFailureReason } from "./verify.ts";
 
 export type TrailFailureReason =
   | VerifyFailureReason
@@ -61,6 +61,10 @@ export interface TrailOptions {
   readonly external?: readonly { readonly source: string; readonly note: string }[];
   /** Progress: records verified so far, and the total number of records. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Worker threads for long logs (see `verifyChainParallel`). */
+  readonly threads?: number;
+  /** Smallest log split across threads (tests). */
+  readonly parallelMin?: number;
 }
 
 /**
@@ -68,7 +72,7 @@ export interface TrailOptions {
  * not carry a valid signature by `publicRaw` is a bad input, not a verdict on the log: it throws
  * `ExternalCheckpointError`. Other errors as `verifyAuditLog`.
  */
-export function verifyAuditTrail(db: Db, o: TrailOptions): TrailResult {
+export async function verifyAuditTrail(db: Db, o: TrailOptions): Promise<TrailResult> {
   const hasLog = db
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'")
     .get();
@@ -148,7 +152,9 @@ export function verifyAuditTrail(db: Db, o: TrailOptions): TrailResult {
   checkpoints.push(...external);
 
   const total = db.prepare("SELECT count(*) FROM audit_log").pluck().get() as number;
-  const chain = verifyChain(db, {
+  const chain = await verifyChainParallel(db, {
+    ...(o.threads !== undefined && { threads: o.threads }),
+    ...(o.parallelMin !== undefined && { parallelMin: o.parallelMin }),
     start,
     wanted: new Set(checkpoints.map((c) => c.cp.size)),
     onProgress: (done) => o.onProgress?.(done, total),

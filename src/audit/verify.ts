@@ -6,11 +6,18 @@
  *
  * What it cannot see alone: records cut off the end of the log, or a chain rewritten and
  * re-hashed from the point of change onwards by someone holding the file. Those are detected
- * against signed checkpoints kept off the box (DESIGN.md §5; a later issue).
+ * against signed checkpoints kept off the box (`trail.ts`). The scan itself is in `chain-scan.ts`.
  */
 import { CodedError } from "../errors.ts";
 import type { Db } from "../db/open.ts";
-import { createRecordHasher, GENESIS_HASH, HASHED_COLUMNS, type HashedValue } from "./encoding.ts";
+import {
+  defaultThreads,
+  PARALLEL_MIN_RECORDS,
+  scanInProcess,
+  scanParallel,
+  type ScanOut,
+} from "./chain-scan.ts";
+import { GENESIS_HASH } from "./encoding.ts";
 
 /**
  * Why a record is bad:
@@ -32,16 +39,6 @@ export type VerifyResult =
       readonly records: number;
       readonly firstBad: { readonly seq: number; readonly reason: VerifyFailureReason };
     };
-
-const COLUMNS = [...HASHED_COLUMNS, "hash"] as const;
-
-/** The SQLite type each selected column must hold, by position (index 0, `seq`, is checked apart). */
-type Kind = "text" | "text?" | "blob?";
-const KINDS: readonly Kind[] = COLUMNS.map((c): Kind => {
-  if (c === "reason" || c === "digest") return "text?";
-  if (c === "waybill_enc") return "blob?";
-  return "text";
-});
 
 /**
  * Verifies the whole audit chain in `db`, from seq 1, stopping at the first bad record.
@@ -85,13 +82,50 @@ export const PROGRESS_EVERY = 65_536;
  * for checkpoint sizes and progress. Same errors as `verifyAuditLog`.
  */
 export function verifyChain(db: Db, o: ChainOptions = {}): ChainResult {
-  const hash = createRecordHasher();
-  const wanted = o.wanted ?? new Set<number>();
-  const hashes = new Map<number, string>();
-  let firstTs: string | undefined;
-  let lastTs = "";
-  let rows: IterableIterator<unknown[]>;
-  try {
+  const p = plan(db, o);
+  if (p.to < p.from) return { records: 0, hashes: new Map() };
+  let done = 0;
+  const out = guardRead(() =>
+    scanInProcess(db, p.from, p.to, p.prevHash, p.wanted, (n) => {
+      done += n;
+      o.onProgress?.(done);
+    }),
+  );
+  return finish(db, p, out);
+}
+
+/**
+ * {@link verifyChain} split across worker threads for long logs (see `chain-scan.ts`); the same
+ * result. `threads` defaults to the number of cores (at most 4); logs shorter than
+ * `PARALLEL_MIN_RECORDS`, and in-memory databases, are verified in this thread.
+ */
+export async function verifyChainParallel(
+  db: Db,
+  o: ChainOptions & { readonly threads?: number; readonly parallelMin?: number } = {},
+): Promise<ChainResult> {
+  const threads = o.threads ?? defaultThreads();
+  const p = plan(db, o);
+  if (threads <= 1 || db.memory || p.to - p.from + 1 < (o.parallelMin ?? PARALLEL_MIN_RECORDS))
+    return verifyChain(db, o);
+  let done = 0;
+  const out = await scanParallel(db.name, p.from, p.to, p.prevHash, p.wanted, threads, (n) => {
+    done += n;
+    o.onProgress?.(done);
+  }).catch((e: unknown) => {
+    throw readError(e);
+  });
+  return finish(db, p, out);
+}
+
+interface Plan {
+  readonly from: number;
+  readonly to: number;
+  readonly prevHash: string;
+  readonly wanted: readonly number[];
+}
+
+function plan(db: Db, o: ChainOptions): Plan {
+  return guardRead(() => {
     const exists = db
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'")
       .get();
@@ -100,70 +134,40 @@ export function verifyChain(db: Db, o: ChainOptions = {}): ChainResult {
         reason: "no_audit_log",
       });
     }
-    rows = db
-      .prepare<[number], unknown[]>(
-        `SELECT ${COLUMNS.join(", ")} FROM audit_log WHERE seq >= ? ORDER BY seq`,
-      )
-      .raw(true)
-      .iterate(o.start?.seq ?? 1);
-  } catch (e) {
-    throw readError(e);
-  }
-
-  let expected = o.start?.seq ?? 1;
-  let prevHash = o.start?.prevHash ?? GENESIS_HASH;
-  let good = 0;
-  const done = (firstBad?: ChainResult["firstBad"]): ChainResult => ({
-    records: good,
-    ...(firstBad !== undefined && { firstBad }),
-    ...(good > 0 && { last: { seq: expected - 1, hash: prevHash, ts: lastTs } }),
-    ...(firstTs !== undefined && { firstTs }),
-    hashes,
+    const from = o.start?.seq ?? 1;
+    const max = db.prepare("SELECT max(seq) FROM audit_log").pluck().get() as number | null;
+    return {
+      from,
+      to: max ?? from - 1,
+      prevHash: o.start?.prevHash ?? GENESIS_HASH,
+      wanted: [...(o.wanted ?? [])],
+    };
   });
-  const fail = (seq: number, reason: VerifyFailureReason): ChainResult => done({ seq, reason });
-  try {
-    // Leaving the loop early (return) closes the iterator, which resets the statement and ends
-    // the read snapshot.
-    for (const row of rows) {
-      const seq = row[0];
-      if (typeof seq !== "number" && typeof seq !== "bigint") return fail(expected, "bad_type");
-      if (Number(seq) !== expected) return fail(expected, "seq_gap");
-      if (!typesOk(row)) return fail(expected, "bad_type");
-      if (row[12] !== prevHash) return fail(expected, "prev_hash_mismatch");
-      const stored = row[13] as string;
-      if (hash(row as HashedValue[]) !== stored) return fail(expected, "hash_mismatch");
-      prevHash = stored;
-      lastTs = row[1] as string;
-      firstTs ??= lastTs;
-      if (wanted.has(expected)) hashes.set(expected, stored);
-      expected++;
-      good++;
-      if ((good & (PROGRESS_EVERY - 1)) === 0) o.onProgress?.(good);
-    }
-  } catch (e) {
-    throw readError(e);
-  }
-  return done();
 }
 
-function typesOk(row: readonly unknown[]): boolean {
-  for (let i = 1; i < KINDS.length; i++) {
-    const v = row[i];
-    switch (KINDS[i]) {
-      case "text":
-        if (typeof v !== "string") return false;
-        break;
-      case "text?":
-        if (v !== null && typeof v !== "string") return false;
-        break;
-      case "blob?":
-        if (v !== null && !(v instanceof Uint8Array)) return false;
-        break;
-      case undefined:
-        return false;
-    }
+function finish(db: Db, p: Plan, out: ScanOut): ChainResult {
+  const tsOf = (seq: number) =>
+    guardRead(
+      () => db.prepare("SELECT ts FROM audit_log WHERE seq = ?").pluck().get(seq) as string,
+    );
+  const lastSeq = p.from + out.good - 1;
+  return {
+    records: out.good,
+    ...(out.bad !== undefined && { firstBad: out.bad }),
+    ...(out.good > 0 && {
+      last: { seq: lastSeq, hash: out.last, ts: tsOf(lastSeq) },
+      firstTs: tsOf(p.from),
+    }),
+    hashes: new Map(out.hashes),
+  };
+}
+
+function guardRead<T>(op: () => T): T {
+  try {
+    return op();
+  } catch (e) {
+    throw readError(e);
   }
-  return true;
 }
 
 function readError(e: unknown): CodedError {

@@ -59,9 +59,9 @@ function verifierFrom(
 }
 
 /** `labelgate audit verify`: exit 0 ok, 1 altered or reordered, 2 truncated / rolled back / forked, 4 I/O or usage. */
-export function runAuditVerify(
+export async function runAuditVerify(
   o: DataDirOptions & { checkpoint?: string[]; pubkey?: string; json?: boolean },
-): number {
+): Promise<number> {
   let site;
   try {
     site = resolveSite(o);
@@ -85,7 +85,7 @@ export function runAuditVerify(
     const db = openDatabase(file, { readonly: true });
     const bar = process.stderr.isTTY ? progressBar() : undefined;
     try {
-      result = verifyAuditTrail(db, {
+      result = await verifyAuditTrail(db, {
         publicRaw: key.publicRaw,
         ...(key.name !== undefined && { origin: key.name }),
         external,

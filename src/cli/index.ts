@@ -85,7 +85,7 @@ audit
       pubkey?: string;
       json?: boolean;
     }) => {
-      process.exitCode = (await import("./audit.ts")).runAuditVerify(opts);
+      process.exitCode = await (await import("./audit.ts")).runAuditVerify(opts);
     },
   );
 audit

@@ -60,10 +60,10 @@ const exportRecords = () =>
     .prepare("SELECT outcome, reason FROM audit_log WHERE action = 'export.performed' ORDER BY seq")
     .all();
 
-function trail() {
+async function trail() {
   const db = openDatabase(f.dbPath, { readonly: true });
   try {
-    return verifyAuditTrail(db, { publicRaw: key.publicRaw, origin: ORIGIN });
+    return await verifyAuditTrail(db, { publicRaw: key.publicRaw, origin: ORIGIN });
   } finally {
     db.close();
   }
@@ -115,7 +115,7 @@ describe("approved export", () => {
     ]);
   });
 
-  it("with a proper approval writes decrypted records, a checkpoint and a proof that verifies; it is audited and single-use", () => {
+  it("with a proper approval writes decrypted records, a checkpoint and a proof that verifies; it is audited and single-use", async () => {
     const a = approvals.request(
       {
         action: "audit.export",
@@ -132,7 +132,7 @@ describe("approved export", () => {
     expect(x.records[3]?.waybill_no).toBe(waybillNo(3));
     expect(verifyExtract(x, key.publicRaw)).toEqual({ ok: true, size: 21 });
     expect(exportRecords()).toEqual([{ outcome: "ok", reason: `approval:${a.id}` }]);
-    expect(trail().verdict).toBe("ok");
+    expect((await trail()).verdict).toBe("ok");
 
     // The proof binds the readable fields: an edited extract fails.
     const edited = {
@@ -167,7 +167,7 @@ describe("approved retention purge", () => {
     return a.id;
   }
 
-  it("deletes records beyond the retention period under a signed tombstone, and verify still passes", () => {
+  it("deletes records beyond the retention period under a signed tombstone, and verify still passes", async () => {
     now = T0 + 200 * DAY;
     f.log.appendBatch(Array.from({ length: 5 }, (_, i) => sampleInput(100 + i)));
     const r = purgeAudit({
@@ -181,14 +181,14 @@ describe("approved retention purge", () => {
       now,
     });
     expect(r).toMatchObject({ below: 21, purged: 20 });
-    const t = trail();
+    const t = await trail();
     expect(t).toMatchObject({ verdict: "ok", purgedBelow: 21, range: { first: 21, last: 26 } });
     expect(
       f.db.prepare("SELECT action, outcome FROM audit_log ORDER BY seq DESC LIMIT 1").get(),
     ).toEqual({ action: "purge.performed", outcome: "ok" });
   });
 
-  it("is refused (and audited) without an approval and below 180 days; a deletion without or with a forged tombstone fails verify", () => {
+  it("is refused (and audited) without an approval and below 180 days; a deletion without or with a forged tombstone fails verify", async () => {
     now = T0 + 200 * DAY;
     f.log.append(sampleInput(100));
     const base = {
@@ -213,7 +213,7 @@ describe("approved retention purge", () => {
     const raw = new Database(f.dbPath);
     raw.prepare("DELETE FROM audit_log WHERE seq <= 10").run();
     raw.close();
-    expect(trail()).toMatchObject({
+    expect(await trail()).toMatchObject({
       verdict: "altered",
       firstFailure: { seq: 1, reason: "start_missing" },
     });
@@ -224,7 +224,7 @@ describe("approved retention purge", () => {
       )
       .run("00".repeat(32));
     raw2.close();
-    expect(trail()).toMatchObject({
+    expect(await trail()).toMatchObject({
       verdict: "altered",
       firstFailure: { reason: "tombstone_invalid" },
     });

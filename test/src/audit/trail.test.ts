@@ -45,10 +45,11 @@ async function logWithCheckpoints(n: number, every: number): Promise<string[]> {
   return published;
 }
 
-function verify(external: string[] = []) {
+async function verify(external: string[] = [], parallel = false) {
   const db = openDatabase(f.dbPath, { readonly: true });
   try {
-    return verifyAuditTrail(db, {
+    return await verifyAuditTrail(db, {
+      ...(parallel && { threads: 3, parallelMin: 1 }),
       publicRaw: key.publicRaw,
       origin: ORIGIN,
       external: external.map((note, i) => ({ source: `cp-${i}`, note })),
@@ -108,7 +109,7 @@ describe("signed checkpoints", () => {
 describe("verifyAuditTrail", () => {
   it("is ok on an untouched log and reports the verified range and latest checkpoint", async () => {
     await logWithCheckpoints(300, 100);
-    const r = verify();
+    const r = await verify();
     expect(r.verdict).toBe("ok");
     expect(r.records).toBe(300);
     expect(r.range?.first).toBe(1);
@@ -120,14 +121,14 @@ describe("verifyAuditTrail", () => {
   it("reports altered (exit 1) after a byte flip, a deleted middle record, or two swapped records", async () => {
     await logWithCheckpoints(300, 100);
     tamper(f.dbPath, "UPDATE audit_log SET outcome = 'error' WHERE seq = 150");
-    expect(verify()).toMatchObject({
+    expect(await verify()).toMatchObject({
       verdict: "altered",
       firstFailure: { seq: 150, reason: "hash_mismatch" },
     });
 
     await logWithCheckpoints(300, 100);
     tamper(f.dbPath, "DELETE FROM audit_log WHERE seq = 150");
-    expect(verify()).toMatchObject({
+    expect(await verify()).toMatchObject({
       verdict: "altered",
       firstFailure: { seq: 150, reason: "seq_gap" },
     });
@@ -136,7 +137,30 @@ describe("verifyAuditTrail", () => {
     tamper(f.dbPath, "UPDATE audit_log SET seq = 1000000 WHERE seq = 150");
     tamper(f.dbPath, "UPDATE audit_log SET seq = 150 WHERE seq = 151");
     tamper(f.dbPath, "UPDATE audit_log SET seq = 151 WHERE seq = 1000000");
-    expect(verify()).toMatchObject({ verdict: "altered", firstFailure: { seq: 150 } });
+    expect(await verify()).toMatchObject({ verdict: "altered", firstFailure: { seq: 150 } });
+  });
+
+  it("finds the same first failure when the chain is split across worker threads, at and between part boundaries", async () => {
+    await logWithCheckpoints(300, 100);
+    expect(await verify([], true)).toMatchObject({
+      verdict: "ok",
+      records: 300,
+      latestCheckpoint: { size: 300 },
+    });
+    for (const [sql, seq, reason] of [
+      ["UPDATE audit_log SET outcome = 'error' WHERE seq = 101", 101, "hash_mismatch"],
+      ["UPDATE audit_log SET prev_hash = hash WHERE seq = 201", 201, "prev_hash_mismatch"],
+      ["DELETE FROM audit_log WHERE seq = 101", 101, "seq_gap"],
+      ["UPDATE audit_log SET outcome = 'error' WHERE seq = 250", 250, "hash_mismatch"],
+    ] as const) {
+      await logWithCheckpoints(300, 100);
+      tamper(f.dbPath, sql);
+      expect(await verify([], true)).toMatchObject({
+        verdict: "altered",
+        records: seq - 1,
+        firstFailure: { seq, reason },
+      });
+    }
   });
 
   it("reports truncated (exit 2) when the newest records and their checkpoints are deleted and an earlier checkpoint is given", async () => {
@@ -145,8 +169,8 @@ describe("verifyAuditTrail", () => {
     db.prepare("DELETE FROM audit_checkpoints WHERE size > 100").run();
     db.prepare("DELETE FROM audit_log WHERE seq > 150").run();
     db.close();
-    expect(verify().verdict).toBe("ok"); // the chain alone cannot tell
-    const r = verify([notes[1] ?? ""]); // the size-200 checkpoint a supervisor saved
+    expect((await verify()).verdict).toBe("ok"); // the chain alone cannot tell
+    const r = await verify([notes[1] ?? ""]); // the size-200 checkpoint a supervisor saved
     expect(r).toMatchObject({
       verdict: "truncated",
       firstFailure: { seq: 200, reason: "truncated", source: "cp-0" },
@@ -158,7 +182,7 @@ describe("verifyAuditTrail", () => {
     const db = openDatabase(f.dbPath);
     db.prepare("DELETE FROM audit_log WHERE seq > 250").run();
     db.close();
-    expect(verify()).toMatchObject({
+    expect(await verify()).toMatchObject({
       verdict: "truncated",
       firstFailure: { seq: 300, reason: "truncated" },
     });
@@ -174,7 +198,7 @@ describe("verifyAuditTrail", () => {
       Array.from({ length: 150 }, (_, i) => ({ ...sampleInput(i), reason: "other" })),
     );
     f.db.close();
-    expect(verify([notes[2] ?? ""])).toMatchObject({
+    expect(await verify([notes[2] ?? ""])).toMatchObject({
       verdict: "truncated",
       firstFailure: { seq: 300, reason: "forked" },
     });
@@ -188,10 +212,10 @@ describe("verifyAuditTrail", () => {
       other,
     );
     tamper(f.dbPath, "UPDATE audit_checkpoints SET note = ? WHERE size = 100", forged);
-    expect(verify()).toMatchObject({
+    expect(await verify()).toMatchObject({
       verdict: "altered",
       firstFailure: { reason: "checkpoint_invalid" },
     });
-    expect(() => verify([forged])).toThrow(ExternalCheckpointError);
+    await expect(verify([forged])).rejects.toThrow(ExternalCheckpointError);
   });
 });
