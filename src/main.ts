@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DRIVERS, getDriver } from "../drivers/index.ts";
 import type { DeviceSnapshot } from "../drivers/snapshot.ts";
+import { createAccessLayer } from "./access/wiring.ts";
 import { createAuditAppend, openAuditLog } from "./audit/wiring.ts";
 import type { Config } from "./config/schema.ts";
 import { loadOrCreateKeys, loadOrCreateSigningKey } from "./crypto/keys.ts";
@@ -22,6 +23,8 @@ import type { Logger } from "./log.ts";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./mqtt/broker.ts";
 import { connectMqtt, type MqttConnection } from "./mqtt/connection.ts";
 import { topics as makeTopics } from "./mqtt/topics.ts";
+import { registerAccessActions } from "./management/access-actions.ts";
+import { createManagementRouter, type ManagementRouter } from "./management/router.ts";
 import { guardWaybillData } from "./privacy/index.ts";
 import { hostDeviceSimulator, type HostedSimulator } from "./simulators/index.ts";
 
@@ -37,6 +40,8 @@ export interface Gateway {
   readonly epoch: number;
   readonly simulators: ReadonlyMap<string, HostedSimulator>;
   readonly devices: ReadonlyMap<string, DeviceRuntime>;
+  /** Management request actions (`gateway/{gw}/request/{action}`); register more with it. */
+  readonly management: ManagementRouter;
   stop(): Promise<void>;
 }
 
@@ -55,6 +60,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const epoch = nextEpoch(db);
   const audit = openAuditLog({ db, keys, config, clock });
   const auditAppend = createAuditAppend(audit, config);
+  // Operators, clients, approvals, lockdown, waybill life cycle (issue #8).
+  const access = createAccessLayer({ db, keys, config, audit: auditAppend });
   const inbox = createInbox(db, createSealer(keys));
   const transaction = <T>(fn: () => T): T => db.transaction(fn)();
   // Group commit (issue #7): inbox inserts and print.dispatched records share one fsync per batch.
@@ -94,6 +101,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     broker = await startEmbeddedBroker({
       host: config.mqtt.embedded.host,
       port: config.mqtt.embedded.port,
+      access: access.brokerAccess,
+      onRefused: access.onBrokerRefused,
     });
     cleanups.push(() => broker?.close());
     logger.info({ host: broker.host, port: broker.port }, "embedded MQTT broker listening");
@@ -198,6 +207,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         event: sendEvent,
         transaction,
         commit,
+        preflight: access.admission.preflight,
         clock,
         logger,
         onAuditFailure: () =>
@@ -217,6 +227,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     deviceKinds: (id) => devices.get(id)?.driver.jobKinds,
     guard: (data, now) =>
       guardWaybillData(data, { phoneMinHidden: config.privacy.phone_min_hidden, now }),
+    admission: access.admission,
     inbox,
     transaction,
     commit,
@@ -228,6 +239,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     clock,
     logger,
   });
+
+  // Management requests (DESIGN.md §3): other modules register their actions on this router.
+  const management = createManagementRouter({ topics: t, publish, clock, logger });
+  registerAccessActions(management, access);
 
   const stateTopicPayload = (state: "online" | "offline") =>
     JSON.stringify({ state, epoch, ts: new Date(clock()).toISOString() });
@@ -243,7 +258,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // Retained documents are published after every (re)connect: a broker restarted without
   // persistence has lost them.
   const announce = async (c: MqttConnection) => {
-    await c.subscribe([t.deviceJobFilter]);
+    await c.subscribe([t.deviceJobFilter, t.gatewayRequestFilter]);
     await c.publish(t.gatewayState, stateTopicPayload("online"), { retain: true });
     await c.publish(t.gatewayInfo, JSON.stringify(gatewayInfo(config, DRIVERS, brokerUrl)), {
       retain: true,
@@ -269,13 +284,17 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   mqttConn = await connectMqtt({
     url: brokerUrl,
     clientId: config.mqtt.client_id ?? `labelgate-${config.gateway}`.slice(0, 23),
-    username: config.mqtt.username,
-    password: config.mqtt.password,
+    // On the embedded broker the gateway logs in with its per-start internal credential.
+    username: broker ? access.internal.username : config.mqtt.username,
+    password: broker ? access.internal.password : config.mqtt.password,
     tls: config.mqtt.tls,
     keepaliveS: config.mqtt.keepalive_s,
     will: { topic: t.gatewayState, payload: JSON.stringify({ state: "offline", epoch }) },
     logger,
-    handle: (msg) => intake.handle(msg.topic, msg.payload),
+    handle: async (msg) => {
+      if (!(await management.handle(msg.topic, msg.payload)))
+        await intake.handle(msg.topic, msg.payload);
+    },
     // The first connect is announced below, once `mqttConn` is set; this covers reconnects.
     onConnect: async () => {
       if (mqttConn) await announce(mqttConn);
@@ -305,6 +324,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     epoch,
     simulators,
     devices,
+    management,
     async stop() {
       await Promise.all([...queues.values()].map((q) => q.stop()));
       await checkpointer.stop();

@@ -20,6 +20,8 @@ export interface AdmissionDeps {
   waybills: WaybillStore;
   access: AccessConfig;
   carriers: readonly CarrierNumbering[];
+  /** Config `waybills.life_cycle`: track numbers and enforce reprint control. */
+  lifeCycle: boolean;
   audit: AuditAppend;
 }
 
@@ -50,6 +52,9 @@ export function createAdmission(d: AdmissionDeps): Admission {
       return;
     }
     const op = d.operators.get(env.operator);
+    // Without require_operator an unregistered id is only recorded (demo, sites without accounts);
+    // a registered operator who was disabled is always refused.
+    if (!op && !d.access.require_operator) return;
     if (!op)
       throw new CodedError("not_authorized", "operator: not a registered operator", {
         path: "operator",
@@ -131,6 +136,7 @@ export function createAdmission(d: AdmissionDeps): Admission {
         typeof carrier === "string" ? carrier : undefined,
         waybillNo,
       );
+      if (!d.lifeCycle) return;
       const life = d.waybills.life(waybillNo);
       if (life.voided)
         throw new CodedError("waybill_voided", "payload.data.waybill_no: voided", {

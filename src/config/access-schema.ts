@@ -8,7 +8,10 @@ import { z } from "zod";
 /** `access`: operators, approvals and reprint control (Art. 15). */
 export const accessSchema = z
   .strictObject({
-    /** Every job must name an `operator` who exists and is active (off in the demo). */
+    /**
+     * Every job must name a registered, active `operator`. Off (the default): a job may omit it or
+     * name an unregistered id, but a registered operator who is disabled is always refused.
+     */
     require_operator: z.boolean().default(false),
     /** A job with more copies than this is a bulk print and needs a `print.bulk` approval. */
     bulk_print_copies: z.number().int().min(1).max(1000).default(20),
@@ -69,8 +72,14 @@ export const waybillsSchema = z
   .strictObject({
     /** Empty: any number is accepted. Otherwise a number must match its carrier's entry. */
     carriers: z.array(carrierNumberingSchema).default([]),
+    /**
+     * Track each number's prints, reprints, voids and RFID encodes and enforce reprint control
+     * (a second print needs a reason; over `access.max_reprints` an approval). Only test setups
+     * that print one fixture number many times turn it off.
+     */
+    life_cycle: z.boolean().default(true),
   })
-  .default(() => ({ carriers: [] }));
+  .default(() => ({ carriers: [], life_cycle: true }));
 
 export type AccessConfig = z.infer<typeof accessSchema>;
 export type WaybillsConfig = z.infer<typeof waybillsSchema>;

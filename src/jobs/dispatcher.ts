@@ -4,6 +4,7 @@ import type { DeviceRuntime } from "../devices/runtime.ts";
 import { CodedError, isCodedError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { renderTemplate } from "../templates/index.ts";
+import type { JobEnvelope } from "./envelope.ts";
 import type { Inbox, StoredOutcome } from "./inbox.ts";
 import type { AuditAppend, DeviceEventSend, Reply, ReplySend } from "./ports.ts";
 
@@ -17,6 +18,11 @@ export interface DispatcherDeps {
   commit: <T>(fn: () => T) => Promise<T>;
   clock: () => number;
   logger: Logger;
+  /**
+   * Access rules checked just before a job goes to the device (lockdown, operator disabled while
+   * the job waited): a refusal answers the job `rejected` with that code (src/access/admission.ts).
+   */
+  preflight?: (env: JobEnvelope) => CodedError | undefined;
   /** Called when the audit log cannot be written: printing stops and an alert goes out. */
   onAuditFailure: (e: unknown) => void;
 }
@@ -125,6 +131,19 @@ export function createDeviceQueue(
     if (!ready) return; // stopping: the job stays in the inbox, unfinished
     // Checked again just before dispatch (DESIGN.md §2): a job may have waited out its expiry.
     if (expired()) return expire();
+    const refused = d.preflight?.(env);
+    if (refused) {
+      d.audit({
+        action: "print.failed",
+        outcome: "rejected",
+        reason: refused.code,
+        jobId,
+        device: device.id,
+        ...actor,
+      });
+      const reply: Reply = { status: "rejected", ...base, error: refused.toReply() };
+      return finish(jobId, "failed", reply, job.replyTo);
+    }
 
     const { label, waybillNo } = renderTemplate(env.payload.template, env.payload.data);
     const one = device.driver.compile(label, device.profile);

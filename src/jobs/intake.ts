@@ -6,6 +6,7 @@ import { renderTemplate } from "../templates/index.ts";
 import { parseEnvelope, sniffCorrelation, type JobEnvelope } from "./envelope.ts";
 import { canonicalJson, type Inbox } from "./inbox.ts";
 import type { AuditAppend, DeviceEventSend, ReplySend } from "./ports.ts";
+import type { Admission } from "../access/admission.ts";
 
 export type GuardVerdict = { ok: true } | { ok: false; path: string; rule: string };
 
@@ -16,6 +17,8 @@ export interface IntakeDeps {
   /** Device ids this gateway owns, with the job kinds each accepts. */
   deviceKinds: (id: string) => readonly string[] | undefined;
   guard: (data: unknown, now: number) => GuardVerdict;
+  /** Access rules (lockdown, operator, exemption, waybill life cycle, approvals); see src/access/admission.ts. */
+  admission?: Admission;
   inbox: Inbox;
   /** Runs `fn` in one SQLite transaction (inbox row + `job.accepted` record commit together). */
   transaction: <T>(fn: () => T) => T;
@@ -183,7 +186,10 @@ export function createIntake(d: IntakeDeps) {
     if (env.expires_at !== undefined && Date.parse(env.expires_at) <= now) {
       throw new CodedError("expired", "expires_at has passed", { path: "expires_at" });
     }
-    if (env.deid_exemption === undefined) {
+    // Lockdown, operator status, exemption approver (src/access/admission.ts).
+    const exemptionValid =
+      d.admission?.precheck(env).exemptionValid ?? env.deid_exemption !== undefined;
+    if (!exemptionValid) {
       const verdict = d.guard(env.payload.data, now);
       if (!verdict.ok) {
         throw new CodedError(
@@ -205,7 +211,7 @@ export function createIntake(d: IntakeDeps) {
         action: "job.accepted",
         outcome: "ok",
         reason:
-          env.deid_exemption === undefined
+          env.deid_exemption === undefined || !exemptionValid
             ? "deidentified"
             : `deid_exemption:${env.deid_exemption.basis}`,
         jobId: env.job_id,
@@ -213,6 +219,7 @@ export function createIntake(d: IntakeDeps) {
         ...actorOf(env),
         ...(rendered.waybillNo !== undefined && { waybillNo: rendered.waybillNo }),
       });
+      d.admission?.admit(env, device, rendered.waybillNo, now);
       return true;
     });
     if (!inserted) {

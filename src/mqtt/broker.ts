@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
-import { Aedes } from "aedes";
+import { Aedes, type Client } from "aedes";
+import type { BrokerAccess, BrokerIdentity } from "../access/broker-access.ts";
 
 /** The embedded broker: aedes 1.x (MQTT 3.1.1 only) on a TCP listener, loopback by default. */
 export interface EmbeddedBroker {
@@ -12,11 +13,16 @@ export interface EmbeddedBroker {
 export async function startEmbeddedBroker(options: {
   host: string;
   port: number;
+  /** Authentication and per-role authorization (src/access/broker-access.ts); none: open. */
+  access?: BrokerAccess | undefined;
+  /** Told about every refused connect, publish and subscribe (for the audit log). */
+  onRefused?: (what: "connect" | "publish" | "subscribe", id: string | undefined) => void;
 }): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker({
     // A frozen subscriber must not stall deliveries to everyone else for long.
     drainTimeout: 10_000,
   });
+  if (options.access) installAccess(broker, options.access, options.onRefused);
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     // Request/response latency is tens of ms with Nagle on (reference/mqtt-notes.md §10).
@@ -42,5 +48,56 @@ export async function startEmbeddedBroker(options: {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * aedes hooks (reference/mqtt-notes.md §5.1): `authenticate` refuses with CONNACK return code 4
+ * (bad user name or password) or 5 (not authorized); a refused publish closes the client (aedes
+ * behaviour) and is never delivered; a refused subscription gets SUBACK 0x80.
+ */
+function installAccess(
+  broker: Aedes,
+  access: BrokerAccess,
+  onRefused:
+    ((what: "connect" | "publish" | "subscribe", id: string | undefined) => void) | undefined,
+): void {
+  const who = new WeakMap<Client, BrokerIdentity>();
+  broker.authenticate = (client, username, password, done) => {
+    access.authenticate(username, password).then(
+      (id) => {
+        if (id) {
+          who.set(client, id);
+          done(null, true);
+        } else {
+          onRefused?.("connect", username);
+          const err = Object.assign(new Error("not authorized"), {
+            returnCode: username === undefined ? 5 : 4,
+          });
+          done(err as Parameters<typeof done>[0], false);
+        }
+      },
+      () =>
+        done(
+          Object.assign(new Error("not authorized"), { returnCode: 5 }) as Parameters<
+            typeof done
+          >[0],
+          false,
+        ),
+    );
+  };
+  broker.authorizePublish = (client, packet, done) => {
+    // A null client is the broker itself (e.g. a will it publishes); wills are checked at connect
+    // by aedes through this same hook with the client set.
+    const id = client ? who.get(client) : undefined;
+    if (client === null || (id && access.mayPublish(id, packet.topic))) return done(null);
+    onRefused?.("publish", id?.id);
+    done(new Error("publish not authorized"));
+  };
+  broker.authorizeSubscribe = (client, sub, done) => {
+    const id = who.get(client);
+    if (id && access.maySubscribe(id, sub.topic)) return done(null, sub);
+    onRefused?.("subscribe", id?.id);
+    done(null, null);
   };
 }

@@ -48,6 +48,8 @@ export async function startTestGateway(
           confirm_timeout_ms: 3000,
         },
       ],
+      // The fixtures print one waybill number many times: reprint control is tested on its own.
+      waybills: { life_cycle: false },
       ...extra,
       mqtt: {
         embedded: { enabled: true, host: "127.0.0.1", port, allow_anonymous: true },

@@ -1,0 +1,81 @@
+import { randomBytes } from "node:crypto";
+import type { Config } from "../config/schema.ts";
+import type { Keys } from "../crypto/keys.ts";
+import type { Db } from "../db/open.ts";
+import type { AuditAppend } from "../jobs/ports.ts";
+import { createAdmission } from "./admission.ts";
+import { createApprovalStore } from "./approvals.ts";
+import { createBrokerAccess } from "./broker-access.ts";
+import { createClientStore } from "./clients.ts";
+import { createLockdownStore } from "./lockdown.ts";
+import { createOperatorStore } from "./operators.ts";
+import { createAccessService } from "./service.ts";
+import { createWaybillStore } from "./waybills.ts";
+
+/**
+ * Builds the access layer of one gateway database (operators, clients, approvals, lockdown,
+ * waybill life cycle) for `main.ts` and the CLI, which share the database: every check reads
+ * the tables, so a change made by the CLI applies to the running daemon at once.
+ */
+export function createAccessLayer(o: { db: Db; keys: Keys; config: Config; audit: AuditAppend }) {
+  const operators = createOperatorStore(o.db);
+  const approvals = createApprovalStore(o.db, operators);
+  const lockdown = createLockdownStore(o.db, operators);
+  const clients = createClientStore(o.db);
+  const waybills = createWaybillStore(o.db, o.keys);
+  const admission = createAdmission({
+    operators,
+    approvals,
+    lockdown,
+    waybills,
+    access: o.config.access,
+    carriers: o.config.waybills.carriers,
+    lifeCycle: o.config.waybills.life_cycle,
+    audit: o.audit,
+  });
+  const service = createAccessService({
+    operators,
+    approvals,
+    lockdown,
+    clients,
+    audit: o.audit,
+    approvalTtlMs: o.config.access.approval_ttl_s * 1000,
+  });
+  // The gateway's own login to its embedded broker: made fresh at every start, never stored.
+  const internal = {
+    username: `labelgate-${o.config.gateway}`.slice(0, 23),
+    password: randomBytes(24).toString("base64url"),
+  };
+  const brokerAccess = createBrokerAccess({
+    clients,
+    site: `${o.config.mqtt.base_topic}/${o.config.site}`,
+    allowAnonymous: o.config.mqtt.embedded.allow_anonymous,
+    internal,
+  });
+  const onBrokerRefused = (what: "connect" | "publish" | "subscribe", id: string | undefined) => {
+    try {
+      o.audit({
+        action: "client.refused",
+        outcome: "rejected",
+        reason: `not_authorized:${what}`,
+        ...(id !== undefined && /^[A-Za-z0-9_.-]{1,64}$/.test(id) && { client: id }),
+      });
+    } catch {
+      // The audit log's own failure path raises the alert; a refusal stays a refusal.
+    }
+  };
+  return {
+    operators,
+    approvals,
+    lockdown,
+    clients,
+    waybills,
+    admission,
+    service,
+    internal,
+    brokerAccess,
+    onBrokerRefused,
+  };
+}
+
+export type AccessLayer = ReturnType<typeof createAccessLayer>;
