@@ -42,6 +42,10 @@ export const AUDIT_ACTIONS = [
   "waybill.rfid_encoded",
   "deid.tightened",
   "deid.exempted",
+  "operator.login",
+  "operator.login_failed",
+  "operator.logout",
+  "alert.acknowledged",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

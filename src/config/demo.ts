@@ -16,6 +16,8 @@ export const DEMO_CONFIG: ConfigInput = {
     // Anonymous clients on loopback only: the demo needs no accounts (README "Access control").
     embedded: { enabled: true, host: "127.0.0.1", port: 1883, allow_anonymous: true },
   },
+  // The supervisor console and HTTP API (README "Console and HTTP API").
+  http: { enabled: true, host: "127.0.0.1", port: 8080 },
   devices: [
     {
       id: "zpl-1",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { accessSchema, waybillsSchema } from "./access-schema.ts";
+import { alertsSchema, httpSchema } from "./web-schema.ts";
 
 /**
  * The configuration file (YAML), validated with zod. Every key has a default, so an empty file is
@@ -194,6 +195,8 @@ export const configSchema = z.strictObject({
     })
     .default(() => ({ level: "info" as const })),
   access: accessSchema,
+  http: httpSchema,
+  alerts: alertsSchema,
   waybills: waybillsSchema,
   devices: z.array(deviceSchema).default([]),
 });

@@ -1,0 +1,294 @@
+/**
+ * Wiring of the console, HTTP API, metrics and alerts (issue #12) for `main.ts`, in two steps:
+ * `createWebSupport` before the job pipeline (it watches every audit event and device event, so
+ * metrics and alerts see them), and `start` once the intake and devices exist.
+ */
+import type { Statement } from "better-sqlite3";
+import { resolve } from "node:path";
+import type { DeviceSnapshot } from "../../drivers/snapshot.ts";
+import { FAULT_CONDITIONS } from "../../drivers/snapshot.ts";
+import type { ApprovalStore } from "../access/approvals.ts";
+import type { ClientStore } from "../access/clients.ts";
+import type { LockdownStore } from "../access/lockdown.ts";
+import type { OperatorStore } from "../access/operators.ts";
+import { verifyAuditLog } from "../audit/verify.ts";
+import type { Config } from "../config/schema.ts";
+import type { Keys } from "../crypto/keys.ts";
+import { waybillRef } from "../crypto/seal.ts";
+import type { Db } from "../db/open.ts";
+import type { InboxJob, JobState, StoredOutcome } from "../jobs/inbox.ts";
+import type { AuditAppend, AuditEvent, Reply } from "../jobs/ports.ts";
+import type { Logger } from "../log.ts";
+import { createAlertMonitor, createAlertStore, type Alert } from "./alerts.ts";
+import { createAuditReader } from "./audit-query.ts";
+import { createWebBus } from "./bus.ts";
+import { createMetrics } from "./metrics.ts";
+import { createPreviewIndex } from "./preview.ts";
+import { createWebServer, type WebServer } from "./server.ts";
+import type { DeviceView } from "./types.ts";
+import { sse } from "./api-core.ts";
+
+export interface WebSupportOptions {
+  db: Db;
+  config: Config;
+  clock: () => number;
+  logger: Logger;
+  /** Publishes an alert on `gateway/{gw}/alert`. */
+  publishAlert: (a: Alert) => void;
+}
+
+export interface WebStartOptions {
+  keys: Keys;
+  dataDir: string;
+  operators: OperatorStore;
+  approvals: ApprovalStore;
+  lockdown: LockdownStore;
+  clients?: ClientStore;
+  /** Device runtimes and their retained state documents (queue length, availability). */
+  devices: ReadonlyMap<string, { id: string; driver: { id: string }; snapshot(): DeviceSnapshot }>;
+  stateDocument: (id: string) => Record<string, unknown> | undefined;
+  submit: (device: string, payload: Uint8Array, direct: (r: Reply) => void) => Promise<void>;
+  /** `payload.copies` of a stored job (for the preview numbering). */
+  copiesOf: (jobId: string) => number;
+}
+
+export function createWebSupport(o: WebSupportOptions) {
+  const { db, config, clock } = o;
+  const bus = createWebBus();
+  const metrics = createMetrics();
+  const alerts = createAlertStore(db, clock, (a) => {
+    metrics.inc("labelgate_alerts_total", { type: a.type });
+    o.publishAlert(a);
+    bus.emit({ ...a, type: "alert", alert: a.type, ts: a.ts });
+  });
+  const monitor = createAlertMonitor(config.alerts, alerts, clock);
+  const previews = createPreviewIndex(
+    db,
+    resolve(config.data_dir),
+    new Set(config.devices.filter((dc) => dc.simulator).map((dc) => dc.id)),
+  );
+  let copiesOf: (jobId: string) => number = () => 1;
+  // Prepared on first use: the inbox creates its table after this module is wired.
+  let kindStmt: Statement<[string], { kind: string; received_at: number }> | undefined;
+  const jobInfo = (jobId: string | undefined) => {
+    if (jobId === undefined) return undefined;
+    kindStmt ??= db.prepare<[string], { kind: string; received_at: number }>(
+      "SELECT kind, received_at FROM jobs WHERE job_id = ?",
+    );
+    return kindStmt.get(jobId);
+  };
+
+  /** Metrics and alerts of one audit event that was appended. */
+  const observe = (e: AuditEvent) => {
+    metrics.inc("labelgate_audit_appends_total");
+    const job = jobInfo(e.jobId);
+    const kind = job?.kind ?? "unknown";
+    const jobOutcome: Record<string, string> = {
+      "job.accepted": "accepted",
+      "job.rejected": e.outcome,
+      "job.duplicate": "duplicate",
+      "print.completed": "ok",
+      "print.failed": e.outcome === "rejected" ? "rejected" : "error",
+      "print.in_doubt": "in_doubt",
+    };
+    const outcome = jobOutcome[e.action];
+    if (outcome !== undefined) metrics.inc("labelgate_jobs_total", { kind, outcome });
+    if (e.action === "job.rejected" && e.reason?.startsWith("privacy_rejected"))
+      metrics.inc("labelgate_privacy_rejections_total", {
+        rule: e.reason.split(":")[1] ?? "unknown",
+      });
+    if (e.action === "waybill.reprinted")
+      metrics.inc("labelgate_reprints_total", { operator: e.operator ?? "" });
+    if (e.action === "export.performed")
+      metrics.inc("labelgate_exports_total", { operator: e.operator ?? "" });
+    if (e.action === "print.dispatched" && e.jobId !== undefined && e.device !== undefined)
+      previews.dispatched(e.jobId, e.device, copiesOf(e.jobId));
+    if (job && e.device !== undefined) {
+      const s = (clock() - job.received_at) / 1000;
+      if (e.action === "print.dispatched")
+        metrics.observe("labelgate_job_first_byte_seconds", { device: e.device }, s);
+      if (e.action === "print.completed")
+        metrics.observe("labelgate_job_confirmed_seconds", { device: e.device }, s);
+    }
+    monitor.audit(e);
+  };
+
+  let observed: AuditAppend | undefined;
+  const tick = setInterval(() => monitor.tick(clock()), 1000);
+  tick.unref();
+
+  return {
+    bus,
+    metrics,
+    alerts,
+    monitor,
+    /** Wraps the pipeline's `AuditAppend`: each record that was appended is observed. */
+    observeAudit(append: AuditAppend): AuditAppend {
+      return (observed = (e) => {
+        append(e);
+        try {
+          observe(e);
+        } catch (err) {
+          o.logger.error({ err }, "monitoring of an audit event failed");
+        }
+      });
+    },
+    /** Every device event (`device/{dev}/event`), for the console and the fault monitor. */
+    event(device: string, e: Record<string, unknown>) {
+      const ts = new Date(clock()).toISOString();
+      bus.emit({ ...e, type: String(e["type"]), ts, device });
+      if (e["type"] === "device.status") {
+        const conditions = Array.isArray(e["conditions"]) ? (e["conditions"] as string[]) : [];
+        const reach = String(e["reachability"]);
+        const faults = conditions.filter((c) => FAULT_CONDITIONS.has(c as never));
+        monitor.device(
+          device,
+          reach !== "online" || faults.length > 0,
+          [reach, ...faults].join("+"),
+        );
+      }
+    },
+    /** The audit log cannot be written: recorded, published, shown. */
+    auditFailure() {
+      try {
+        alerts.raise({ type: "audit_unavailable", severity: "critical", detail: {} });
+      } catch (err) {
+        o.logger.error({ err }, "the audit_unavailable alert could not be stored");
+      }
+    },
+    /** Starts the HTTP server when `http.enabled`; resolves undefined otherwise. */
+    stop() {
+      clearInterval(tick);
+    },
+    async start(s: WebStartOptions): Promise<WebServer | undefined> {
+      copiesOf = s.copiesOf;
+      if (!config.http.enabled) return undefined;
+      const models = new Map(config.devices.map((dc) => [dc.id, dc.model]));
+      const devices = (): DeviceView[] =>
+        [...s.devices.values()].map((rt) => {
+          const doc = s.stateDocument(rt.id) ?? {};
+          return {
+            id: rt.id,
+            driver: rt.driver.id,
+            model: models.get(rt.id) ?? "",
+            availability: String(doc["availability"] ?? "unknown"),
+            snapshot: rt.snapshot(),
+            queueLength: Number(doc["queue_length"] ?? 0),
+          };
+        });
+      metrics.collect((set) => {
+        for (const v of devices()) {
+          set("labelgate_queue_length", { device: v.id }, v.queueLength);
+          const up =
+            v.snapshot.reachability === "online" &&
+            !v.snapshot.conditions.some((c) => FAULT_CONDITIONS.has(c));
+          set("labelgate_device_up", { device: v.id }, up ? 1 : 0);
+          for (const st of ["ready", "busy", "paused", "error", "unknown"])
+            set(
+              "labelgate_device_state",
+              { device: v.id, state: st },
+              v.snapshot.state === st ? 1 : 0,
+            );
+        }
+        set("labelgate_lockdown", {}, s.lockdown.current() ? 1 : 0);
+        set("labelgate_sse_clients", {}, sse.open);
+        const head = db.prepare<[], { seq: number }>("SELECT max(seq) AS seq FROM audit_log").get();
+        set("labelgate_audit_head_seq", {}, head?.seq ?? 0);
+      });
+      const reader = createAuditReader({
+        db,
+        verify: verifyAuditLog,
+        waybillRef: (no) => waybillRef(s.keys, no),
+        clock,
+      });
+      // Changes made through the console are audited through the observed append, like the rest.
+      const appendRaw = (e: AuditEvent) => {
+        if (!observed) throw new Error("observeAudit was not called");
+        observed(e);
+      };
+      const server = createWebServer({
+        http: config.http,
+        site: config.site,
+        gateway: config.gateway,
+        clock,
+        logger: o.logger,
+        operators: s.operators,
+        approvals: s.approvals,
+        approvalTtlMs: config.access.approval_ttl_s * 1000,
+        lockdown: s.lockdown,
+        clients: s.clients,
+        devices,
+        jobs: createJobReader(db),
+        submit: s.submit,
+        audit: { ...reader, append: appendRaw },
+        preview: (jobId) => previews.find(jobId),
+        bus,
+        alerts,
+        metrics,
+      });
+      await server.start();
+      o.logger.info({ url: server.url }, "console and HTTP API listening");
+      return server;
+    },
+  };
+}
+
+export type WebSupport = ReturnType<typeof createWebSupport>;
+
+interface JobRow {
+  job_id: string;
+  seq: number;
+  device: string;
+  kind: string;
+  state: JobState;
+  content_hash: string;
+  received_at: number;
+  expires_at: number | null;
+  reply_to: string | null;
+  txn: string | null;
+  outcome: string | null;
+}
+
+/** Read-only listing of the inbox (`jobs` table, see `src/jobs/inbox.ts`), newest first. */
+function createJobReader(db: Db) {
+  const toJob = (r: JobRow): InboxJob => ({
+    jobId: r.job_id,
+    seq: r.seq,
+    device: r.device,
+    kind: r.kind,
+    state: r.state,
+    contentHash: r.content_hash,
+    receivedAt: r.received_at,
+    expiresAt: r.expires_at ?? undefined,
+    replyTo: r.reply_to ?? undefined,
+    transaction: r.txn ?? undefined,
+    outcome: r.outcome === null ? undefined : (JSON.parse(r.outcome) as StoredOutcome),
+  });
+  const cols =
+    "job_id, seq, device, kind, state, content_hash, received_at, expires_at, reply_to, txn, outcome";
+  return {
+    get(jobId: string) {
+      const r = db
+        .prepare<[string], JobRow>(`SELECT ${cols} FROM jobs WHERE job_id = ?`)
+        .get(jobId);
+      return r ? toJob(r) : undefined;
+    },
+    list(q: { device?: string; state?: string; limit: number }) {
+      const where: string[] = [];
+      const args: Array<string | number> = [];
+      if (q.device !== undefined) {
+        where.push("device = ?");
+        args.push(q.device);
+      }
+      if (q.state !== undefined) {
+        where.push("state = ?");
+        args.push(q.state);
+      }
+      const sql = `SELECT ${cols} FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT ?`;
+      return db
+        .prepare<Array<string | number>, JobRow>(sql)
+        .all(...args, q.limit)
+        .map(toJob);
+    },
+  };
+}

@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exampleJob } from "../../helpers/jobs.ts";
+import { parsePrometheus, value } from "../../helpers/prom.ts";
+import { Session, startWebTestGateway, type WebTestGateway } from "../../helpers/web.ts";
+
+const REPLY = "labelgate/demo/reply/web-test";
+let waybills = 0;
+/** The example job with a waybill number of its own (a repeated number is a reprint). */
+function job(): ReturnType<typeof exampleJob> {
+  const env = exampleJob({ replyTo: REPLY });
+  waybills++;
+  env.payload.data["waybill_no"] =
+    `SF${String(Date.now() % 1e9).padStart(9, "0")}${String(waybills).padStart(4, "0")}`;
+  return env;
+}
+const JOB_TOPIC = "labelgate/demo/device/zpl-1/job";
+
+describe("HTTP API against a running gateway", () => {
+  let g: WebTestGateway;
+  let op: Session;
+  let s1: Session;
+  let s2: Session;
+  let printedWaybill = "";
+
+  beforeAll(async () => {
+    g = await startWebTestGateway();
+    await g.addOperator("E10001", "operator", "op-pass-1");
+    await g.addOperator("S0001", "supervisor", "sup-pass-1");
+    await g.addOperator("S0002", "supervisor", "sup-pass-2");
+    await g.addClient("pda-07", "scanner", "scanner-pass-1");
+    op = new Session(g.web);
+    s1 = new Session(g.web);
+    s2 = new Session(g.web);
+    expect((await op.login("E10001", "op-pass-1")).status).toBe(200);
+    expect((await s1.login("S0001", "sup-pass-1")).status).toBe(200);
+    expect((await s2.login("S0002", "sup-pass-2")).status).toBe(200);
+  });
+  afterAll(async () => {
+    await g?.stop();
+  });
+
+  it("refuses a wrong password, sets a strict HttpOnly cookie, and audits both", async () => {
+    const bad = await new Session(g.web).login("S0001", "wrong");
+    expect(bad.status).toBe(401);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("not_authorized");
+    const ok = await new Session(g.web).login("S0001", "sup-pass-1");
+    const cookie = ok.headers.get("set-cookie") ?? "";
+    expect(cookie).toMatch(/^lg_session=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("SameSite=Strict");
+    const actions = g.auditRows().map((r) => `${r.action}:${r.reason ?? ""}`);
+    expect(actions).toContain("operator.login_failed:bad_password");
+    expect(actions).toContain("operator.login:");
+  });
+
+  it("an operator sees devices and jobs but not audit search, approvals or alerts", async () => {
+    expect((await op.get("/api/v1/devices")).status).toBe(200);
+    expect((await op.get("/api/v1/jobs")).status).toBe(200);
+    expect((await op.get("/api/v1/audit")).status).toBe(403);
+    expect((await op.get("/api/v1/approvals")).status).toBe(403);
+    expect((await op.get("/api/v1/alerts")).status).toBe(403);
+    expect((await op.get("/console/audit")).status).toBe(403);
+    expect((await s1.get("/api/v1/audit")).status).toBe(200);
+    expect((await new Session(g.web).get("/api/v1/devices")).status).toBe(401);
+  });
+
+  it("a scanner client can submit jobs and nothing else", async () => {
+    const basic = `Basic ${Buffer.from("pda-07:scanner-pass-1").toString("base64")}`;
+    const env = job();
+    const res = await fetch(`${g.web}/api/v1/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: basic },
+      body: JSON.stringify(env),
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ status: "accepted", job_id: env.job_id });
+    for (const path of ["/api/v1/devices", "/api/v1/jobs", "/api/v1/audit"]) {
+      const r = await fetch(g.web + path, { headers: { authorization: basic } });
+      expect(r.status).toBe(401);
+    }
+    const wrong = await fetch(`${g.web}/api/v1/jobs`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Basic ${Buffer.from("pda-07:nope").toString("base64")}`,
+      },
+      body: JSON.stringify(job()),
+    });
+    expect(wrong.status).toBe(401);
+  });
+
+  it("POST /api/v1/jobs answers exactly what the MQTT intake answers", async () => {
+    // The same refused envelope (a phone with only 4 digits hidden) over both ways in.
+    const viaMqtt = job();
+    viaMqtt.payload.data.recipient["phone"] = "138****5678";
+    const viaHttp = { ...viaMqtt, job_id: `${viaMqtt.job_id}H` };
+    await g.probe.publish(JOB_TOPIC, JSON.stringify(viaMqtt));
+    const mqttReply = await g.probe.waitFor(
+      (m) => m.topic === REPLY && m.json["job_id"] === viaMqtt.job_id,
+    );
+    const httpRes = await op.post("/api/v1/jobs", viaHttp);
+    const httpReply = (await httpRes.json()) as Record<string, unknown>;
+    expect(httpRes.status).toBe(400);
+    expect({ ...httpReply, job_id: viaMqtt.job_id }).toEqual(mqttReply.json);
+    expect(httpReply).toMatchObject({
+      status: "rejected",
+      error: { code: "privacy_rejected", path: "payload.data.recipient.phone" },
+    });
+    // The HTTP job's replies also went to its reply_to, as on MQTT.
+    await g.probe.waitFor((m) => m.topic === REPLY && m.json["job_id"] === viaHttp.job_id);
+
+    // Accepted, printed (waiting for the outcome), then a repeat is a duplicate, never a reprint.
+    const good = job();
+    printedWaybill = good.payload.data["waybill_no"] as string;
+    const first = await op.post("/api/v1/jobs?wait_ms=15000", good);
+    expect(first.status).toBe(202);
+    const body = (await first.json()) as { status: string; replies: Array<{ status: string }> };
+    expect(body.replies.map((r) => r.status)).toEqual(["accepted", "ok"]);
+    const again = await op.post("/api/v1/jobs", good);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ status: "duplicate", data: { state: "done" } });
+    const conflict = await op.post("/api/v1/jobs", { ...good, transaction: "other" });
+    expect(conflict.status).toBe(409);
+    const garbage = await op.post("/api/v1/jobs?device=zpl-1", "{not json");
+    expect(((await garbage.json()) as { error: { code: string } }).error.code).toBe(
+      "invalid_envelope",
+    );
+  });
+
+  it("an export is refused until a second supervisor approves it, then audited", async () => {
+    const none = await s1.post("/api/v1/audit/export", {});
+    expect(none.status).toBe(403);
+    expect(await none.json()).toMatchObject({ error: { code: "approval_required" } });
+    const req = await s1.post("/api/v1/approvals", { action: "audit.export", reason: "监管抽查" });
+    const { data: approval } = (await req.json()) as { data: { id: string; status: string } };
+    expect(approval.status).toBe("pending");
+    const early = await s1.post("/api/v1/audit/export", { approval: approval.id });
+    expect(early.status).toBe(403);
+    expect(await early.json()).toMatchObject({
+      error: { code: "approval_required", reason: "not_granted" },
+    });
+    expect((await s1.post(`/api/v1/approvals/${approval.id}/grant`, {})).status).toBe(403);
+    expect((await op.post(`/api/v1/approvals/${approval.id}/grant`, {})).status).toBe(403);
+    expect((await s2.post(`/api/v1/approvals/${approval.id}/grant`, {})).status).toBe(200);
+    const ok = await s1.post("/api/v1/audit/export", { approval: approval.id });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("content-type")).toContain("text/csv");
+    const csv = await ok.text();
+    expect(csv.split("\n")[0]).toBe(
+      "seq,ts,action,outcome,reason,operator,client,device,job_id,waybill_ref,digest,hash",
+    );
+    expect(csv).not.toContain(printedWaybill);
+    const used = await s1.post("/api/v1/audit/export", { approval: approval.id });
+    expect(await used.json()).toMatchObject({ error: { reason: "used" } });
+    const actions = g.auditRows().map((r) => r.action);
+    expect(actions).toContain("approval.requested");
+    expect(actions).toContain("approval.granted");
+    expect(actions.filter((a) => a === "export.performed")).toHaveLength(1);
+  });
+
+  it("finds a printed job by waybill number through waybill_ref", async () => {
+    // The number is never stored; its keyed HMAC is, on job.accepted and print.dispatched.
+    const res = await s1.get(`/api/v1/audit?waybill=${printedWaybill}`);
+    const { data } = (await res.json()) as {
+      data: Array<{ action: string; target: { job_id: string; waybill_ref: string } }>;
+    };
+    const actions = data.map((r) => r.action);
+    expect(actions).toContain("print.dispatched");
+    expect(actions).toContain("job.accepted");
+    expect(new Set(data.map((r) => r.target.job_id)).size).toBe(1);
+    expect(data[0]!.target.waybill_ref).toMatch(/^[0-9a-f]{64}$/);
+    const jobId = data[0]!.target.job_id;
+    // The simulator renders its PNG off the print path (a worker thread): wait until it is there.
+    const url = `/api/v1/jobs/${jobId}/preview.png`;
+    await expect.poll(async () => (await s1.get(url)).status, { timeout: 20_000 }).toBe(200);
+    const png = await s1.get(url);
+    expect(png.headers.get("content-type")).toBe("image/png");
+    expect(
+      Buffer.from(await png.arrayBuffer())
+        .subarray(1, 4)
+        .toString(),
+    ).toBe("PNG");
+    const other = await s1.get("/api/v1/audit?waybill=SF9999999999999");
+    expect(((await other.json()) as { data: unknown[] }).data).toEqual([]);
+    const verify = await s1.get("/api/v1/audit/verify");
+    expect(await verify.json()).toMatchObject({ data: { result: { ok: true } } });
+  });
+
+  it("/metrics parses strictly and moves as jobs run", async () => {
+    const before = parsePrometheus(await (await fetch(`${g.web}/metrics`)).text());
+    const ok0 = value(before, "labelgate_jobs_total", { kind: "label.print", outcome: "ok" });
+    const rej0 = value(before, "labelgate_privacy_rejections_total");
+    const bad = job();
+    bad.payload.data.recipient["phone"] = "138****5678";
+    await op.post("/api/v1/jobs", bad);
+    await op.post("/api/v1/jobs?wait_ms=15000", job());
+    const after = parsePrometheus(await (await fetch(`${g.web}/metrics`)).text());
+    expect(value(after, "labelgate_jobs_total", { kind: "label.print", outcome: "ok" })).toBe(
+      ok0 + 1,
+    );
+    expect(value(after, "labelgate_privacy_rejections_total")).toBe(rej0 + 1);
+    expect(after.get("labelgate_job_confirmed_seconds")?.type).toBe("histogram");
+    expect(
+      value(after, "labelgate_job_confirmed_seconds_count", { device: "zpl-1" }),
+    ).toBeGreaterThan(0);
+    expect(value(after, "labelgate_device_up", { device: "zpl-1" })).toBe(1);
+    expect(after.has("labelgate_queue_length")).toBe(true);
+  });
+
+  it("lockdown refuses new jobs until lifted; both switches audited and alerted", async () => {
+    expect((await op.post("/api/v1/lockdown", { active: true, reason: "x" })).status).toBe(403);
+    expect((await s1.post("/api/v1/lockdown", { active: true, reason: "事件响应" })).status).toBe(
+      200,
+    );
+    const refused = await op.post("/api/v1/jobs", job());
+    expect(refused.status).toBe(423);
+    expect(await refused.json()).toMatchObject({ status: "rejected", error: { code: "lockdown" } });
+    expect((await s2.post("/api/v1/lockdown", { active: false, reason: "已处理" })).status).toBe(
+      200,
+    );
+    expect((await op.post("/api/v1/jobs", job())).status).toBe(202);
+    const alerts = (await (await s1.get("/api/v1/alerts")).json()) as {
+      data: Array<{ type: string }>;
+    };
+    expect(alerts.data.filter((a) => a.type === "lockdown")).toHaveLength(2);
+  });
+});
