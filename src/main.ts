@@ -26,6 +26,7 @@ import { topics as makeTopics } from "./mqtt/topics.ts";
 import { registerAccessActions } from "./management/access-actions.ts";
 import { createManagementRouter, type ManagementRouter } from "./management/router.ts";
 import { guardWaybillData } from "./privacy/index.ts";
+import { createWebSupport } from "./web/wiring.ts";
 import { hostDeviceSimulator, type HostedSimulator } from "./simulators/index.ts";
 
 export interface GatewayOptions {
@@ -40,6 +41,8 @@ export interface Gateway {
   readonly epoch: number;
   readonly simulators: ReadonlyMap<string, HostedSimulator>;
   readonly devices: ReadonlyMap<string, DeviceRuntime>;
+  /** `http://host:port` of the console and HTTP API, when `http.enabled`. */
+  readonly webUrl: string | undefined;
   /** Management request actions (`gateway/{gw}/request/{action}`); register more with it. */
   readonly management: ManagementRouter;
   stop(): Promise<void>;
@@ -59,7 +62,15 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const keys = loadOrCreateKeys(dataDir);
   const epoch = nextEpoch(db);
   const audit = openAuditLog({ db, keys, config, clock });
-  const auditAppend = createAuditAppend(audit, config);
+  // Console, HTTP API, metrics and alerts (issue #12): they observe every audit record.
+  const web = createWebSupport({
+    db,
+    config,
+    clock,
+    logger,
+    publishAlert: (a) => publish(t.gatewayAlert, a),
+  });
+  const auditAppend = web.observeAudit(createAuditAppend(audit, config));
   // Operators, clients, approvals, lockdown, waybill life cycle (issue #8).
   const access = createAccessLayer({ db, keys, config, audit: auditAppend });
   const inbox = createInbox(db, createSealer(keys));
@@ -130,6 +141,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     const seq = (eventSeq.get(device) ?? 0) + 1;
     eventSeq.set(device, seq);
     publish(t.deviceEvent(device), { seq, epoch, ts: new Date(clock()).toISOString(), ...event });
+    web.event(device, event);
   };
   const sendReply = (replyTo: string, reply: Reply) => publish(replyTo, reply);
   const deviceState = (rt: DeviceRuntime) => {
@@ -240,6 +252,23 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     logger,
   });
 
+  const webServer = await web.start({
+    keys,
+    dataDir,
+    ...access,
+    devices,
+    stateDocument: (id) => {
+      const rt = devices.get(id);
+      return rt ? deviceState(rt) : undefined;
+    },
+    submit: intake.submit,
+    copiesOf: (jobId) => inbox.envelope(jobId).payload.copies,
+  });
+  cleanups.push(async () => {
+    web.stop();
+    await webServer?.close();
+  });
+
   // Management requests (DESIGN.md §3): other modules register their actions on this router.
   const management = createManagementRouter({ topics: t, publish, clock, logger });
   registerAccessActions(management, access);
@@ -325,6 +354,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     simulators,
     devices,
     management,
+    webUrl: webServer?.url,
     async stop() {
       await Promise.all([...queues.values()].map((q) => q.stop()));
       await checkpointer.stop();

@@ -5,8 +5,11 @@ import type { Logger } from "../log.ts";
 import { renderTemplate } from "../templates/index.ts";
 import { parseEnvelope, sniffCorrelation, type JobEnvelope } from "./envelope.ts";
 import { canonicalJson, type Inbox } from "./inbox.ts";
-import type { AuditAppend, DeviceEventSend, ReplySend } from "./ports.ts";
+import type { AuditAppend, DeviceEventSend, Reply, ReplySend } from "./ports.ts";
 import type { Admission } from "../access/admission.ts";
+
+/** Receives the replies of one directly submitted job (see `submit`). */
+export type DirectReply = (r: Reply) => void;
 
 export type GuardVerdict = { ok: true } | { ok: false; path: string; rule: string };
 
@@ -59,6 +62,7 @@ export function createIntake(d: IntakeDeps) {
       replyTo?: string | undefined;
       transaction?: string | undefined;
       env?: JobEnvelope | undefined;
+      direct?: DirectReply | undefined;
     },
   ) {
     const status = err.code === "expired" ? "expired" : "rejected";
@@ -83,14 +87,18 @@ export function createIntake(d: IntakeDeps) {
     }
     if (ctx.device !== undefined)
       d.event(ctx.device, { type: "job.rejected", job_id: ctx.jobId, code: err.code });
-    if (ctx.replyTo !== undefined) {
-      d.reply(ctx.replyTo, {
-        status,
-        ...(ctx.jobId !== undefined && { job_id: ctx.jobId }),
-        ...(ctx.transaction !== undefined && { transaction: ctx.transaction }),
-        error: err.toReply(),
-      });
-    }
+    send(ctx.replyTo, ctx.direct, {
+      status,
+      ...(ctx.jobId !== undefined && { job_id: ctx.jobId }),
+      ...(ctx.transaction !== undefined && { transaction: ctx.transaction }),
+      error: err.toReply(),
+    });
+  }
+
+  /** A reply goes to `reply_to` (when usable) and, for a direct submission (HTTP), to its caller. */
+  function send(topic: string | undefined, direct: DirectReply | undefined, r: Reply): void {
+    if (topic !== undefined) d.reply(topic, r);
+    direct?.(r);
   }
 
   async function handle(topic: string, payload: Uint8Array): Promise<void> {
@@ -99,6 +107,22 @@ export function createIntake(d: IntakeDeps) {
       log.debug({ topic }, "message on a topic the intake does not handle");
       return;
     }
+    await take(topicDevice, payload, undefined);
+  }
+
+  /**
+   * The same intake for a job that did not come over MQTT (`POST /api/v1/jobs`): `device` stands
+   * for the topic's device, and every reply the MQTT path would publish is also handed to `direct`.
+   */
+  async function submit(device: string, payload: Uint8Array, direct: DirectReply): Promise<void> {
+    await take(device, payload, direct);
+  }
+
+  async function take(
+    topicDevice: string,
+    payload: Uint8Array,
+    direct: DirectReply | undefined,
+  ): Promise<void> {
     if (payload.byteLength > d.maxJobBytes) {
       const c = sniffCorrelation(payload);
       reject(
@@ -115,6 +139,7 @@ export function createIntake(d: IntakeDeps) {
           jobId: c.job_id,
           replyTo: replyTo(c.reply_to),
           transaction: c.transaction,
+          direct,
         },
       );
       return;
@@ -129,6 +154,7 @@ export function createIntake(d: IntakeDeps) {
         jobId: c.job_id,
         replyTo: replyTo(c.reply_to),
         transaction: c.transaction,
+        direct,
       });
       return;
     }
@@ -138,9 +164,10 @@ export function createIntake(d: IntakeDeps) {
       replyTo: replyTo(env.reply_to),
       transaction: env.transaction,
       env,
+      direct,
     };
     try {
-      await accept(env, topicDevice, ctx.replyTo);
+      await accept(env, topicDevice, ctx.replyTo, direct);
     } catch (e) {
       reject(asCoded(e), ctx);
     }
@@ -150,6 +177,7 @@ export function createIntake(d: IntakeDeps) {
     env: JobEnvelope,
     device: string,
     reply: string | undefined,
+    direct: DirectReply | undefined,
   ): Promise<void> {
     const now = d.clock();
     if (env.reply_to !== undefined && reply === undefined) {
@@ -180,7 +208,7 @@ export function createIntake(d: IntakeDeps) {
     const contentHash = createHmac("sha256", d.hmacKey).update(canonicalJson(env)).digest("hex");
     const existing = d.inbox.get(env.job_id);
     if (existing) {
-      answerRepeat(env, existing.contentHash === contentHash, reply);
+      answerRepeat(env, existing.contentHash === contentHash, reply, direct);
       return;
     }
     if (env.expires_at !== undefined && Date.parse(env.expires_at) <= now) {
@@ -223,21 +251,24 @@ export function createIntake(d: IntakeDeps) {
       return true;
     });
     if (!inserted) {
-      answerRepeat(env, d.inbox.get(env.job_id)?.contentHash === contentHash, reply);
+      answerRepeat(env, d.inbox.get(env.job_id)?.contentHash === contentHash, reply, direct);
       return;
     }
-    if (reply !== undefined) {
-      d.reply(reply, {
-        status: "accepted",
-        job_id: env.job_id,
-        ...(env.transaction !== undefined && { transaction: env.transaction }),
-      });
-    }
+    send(reply, direct, {
+      status: "accepted",
+      job_id: env.job_id,
+      ...(env.transaction !== undefined && { transaction: env.transaction }),
+    });
     d.event(device, { type: "job.accepted", job_id: env.job_id });
     d.enqueue(device, env.job_id);
   }
 
-  function answerRepeat(env: JobEnvelope, sameContent: boolean, reply: string | undefined) {
+  function answerRepeat(
+    env: JobEnvelope,
+    sameContent: boolean,
+    reply: string | undefined,
+    direct: DirectReply | undefined,
+  ) {
     if (!sameContent) {
       throw new CodedError("job_id_conflict", "job_id was used before with different content", {
         path: "job_id",
@@ -256,17 +287,15 @@ export function createIntake(d: IntakeDeps) {
     } catch (e) {
       log.error({ err: e }, "audit of a duplicate failed");
     }
-    if (reply !== undefined) {
-      d.reply(reply, {
-        status: "duplicate",
-        job_id: env.job_id,
-        ...(env.transaction !== undefined && { transaction: env.transaction }),
-        data: { state: stored?.state, outcome: stored?.outcome },
-      });
-    }
+    send(reply, direct, {
+      status: "duplicate",
+      job_id: env.job_id,
+      ...(env.transaction !== undefined && { transaction: env.transaction }),
+      data: { state: stored?.state, outcome: stored?.outcome },
+    });
   }
 
-  return { handle };
+  return { handle, submit };
 }
 
 function actorOf(env: JobEnvelope | undefined): {
