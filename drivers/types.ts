@@ -42,6 +42,16 @@ export interface StatusQuery {
 
 export type JobKind = "label.print" | "rfid.encode" | "epaper.update";
 
+/**
+ * A per-device compiler with state that mirrors the device's memory (e.g. ZPL text graphics
+ * downloaded once with `~DG` and recalled with `^XG`). The runtime keeps one per device and calls
+ * `reset()` whenever the device may have lost that memory (connection lost, restart, failed write).
+ */
+export interface CompilerSession {
+  compile(label: Label): Uint8Array;
+  reset(): void;
+}
+
 /** A driver: data plus small functions (DESIGN.md §6). */
 export interface DriverDefinition {
   /** Stable id; appears in audit records, never changes once released. */
@@ -51,7 +61,10 @@ export interface DriverDefinition {
   transports: Array<"tcp" | "serial" | "usb" | "hid">;
   capabilities: Capabilities;
   jobKinds: JobKind[];
+  /** Stateless: the bytes of one label, self-contained. */
   compile(label: Label, profile: DeviceProfile): Uint8Array;
+  /** Optional per-device session (see {@link CompilerSession}); absent → `compile` is used. */
+  createCompiler?(profile: DeviceProfile): CompilerSession;
   status: StatusQuery;
   /**
    * Interactive execution for jobs that need a dialogue with the device (RFID write → read back
@@ -60,6 +73,15 @@ export interface DriverDefinition {
    * the driver writes only through `io`.
    */
   execute?(job: DriverJob, io: DeviceIo, options: ExecuteOptions): Promise<ExecuteResult>;
+}
+
+/** The driver's session for `profile`, or a stateless one wrapping `compile`. */
+export function createCompilerSession(
+  d: DriverDefinition,
+  profile: DeviceProfile,
+): CompilerSession {
+  if (d.createCompiler !== undefined) return d.createCompiler(profile);
+  return { compile: (label) => d.compile(label, profile), reset: () => undefined };
 }
 
 export function defineDriver(d: DriverDefinition): DriverDefinition {

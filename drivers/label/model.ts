@@ -5,13 +5,15 @@
  * Text is UTF-8 and may contain any character: drivers must encode it so that no content can act
  * as a printer command (ZPL `^FH` escapes, TSPL quoting, …).
  */
+import type { Bitmap } from "./bitmap.ts";
+
 export interface Label {
   widthMm: number;
   heightMm: number;
   elements: LabelElement[];
 }
 
-export type LabelElement = TextElement | BarcodeElement | LineElement | BoxElement;
+export type LabelElement = TextElement | BarcodeElement | LineElement | BoxElement | ImageElement;
 
 export interface TextElement {
   type: "text";
@@ -61,4 +63,15 @@ export interface BoxElement {
   widthMm: number;
   heightMm: number;
   thicknessMm: number;
+}
+
+/**
+ * A 1-bit image (a logo, a signature, pre-rendered text) placed dot for dot: one bitmap dot per
+ * printer dot, whatever the printer's dpi.
+ */
+export interface ImageElement {
+  type: "image";
+  xMm: number;
+  yMm: number;
+  bitmap: Bitmap;
 }

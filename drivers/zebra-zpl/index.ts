@@ -4,7 +4,7 @@
  * functions: compile in compile.ts, status in status.ts, the device side in simulator.ts.
  */
 import { defineDriver } from "../types.ts";
-import { compileZpl } from "./compile.ts";
+import { compileZpl, createZplCompiler } from "./compile.ts";
 import { zplStatusQuery } from "./status.ts";
 
 export const zebraZpl = defineDriver({
@@ -19,5 +19,6 @@ export const zebraZpl = defineDriver({
   },
   jobKinds: ["label.print"],
   compile: compileZpl,
+  createCompiler: (profile) => createZplCompiler(profile),
   status: zplStatusQuery,
 });

@@ -9,6 +9,11 @@
  * - `~HS` is answered with the three real status strings (held formats are counted in eee);
  * - `~HI` is answered with the identity string, `~JA` cancels the held formats, `~PP`/`~PS`
  *   pause and resume;
+ * - `~DG` stores a graphic in memory after checking its Z64/B64 CRC (a bad one is refused and
+ *   counted); `^XG` recalls it: a printed format's `preview` has each `^XG` replaced by the stored
+ *   graphic as `^GF`, so a renderer that has no printer memory draws what the printer prints;
+ *   `^ID` deletes; a format holding `^DF` is stored, not printed, and `^XF` recalls it;
+ *   `~JR` (or {@link ZplSimulator.restart}) clears memory like a power cycle;
  * - while a fault (media out, head open, ribbon out) or a pause is active, formats are held, as
  *   a printer keeps them in its buffer, and printed in order once everything has cleared.
  */
@@ -21,14 +26,16 @@ import {
   frameString,
   idleHostStatus,
 } from "../../firmware-protocols/zpl/host-status.ts";
-import { STX } from "../../firmware-protocols/zpl/bytes.ts";
+import { STX, decodeLatin1 } from "../../firmware-protocols/zpl/bytes.ts";
+import { decodeGraphicData, encodeZ64 } from "../../firmware-protocols/zpl/graphics.ts";
+import { unzlibSync, zlibSync } from "fflate";
 
 /** Where the simulator's outputs go. Both calls are synchronous, from inside `receive()`. */
 export interface ZplSimulatorSink {
   /** Bytes the printer sends back to the host. */
   reply(bytes: Uint8Array): void;
   /** A format the printer printed; `index` counts printed formats from 1. */
-  printed(format: { index: number; bytes: Uint8Array }): void;
+  printed(format: { index: number; bytes: Uint8Array; preview?: Uint8Array }): void;
 }
 
 export type ZplSimulatorFault = "media_out" | "head_open" | "ribbon_out" | "paused";
@@ -37,6 +44,8 @@ export interface ZplSimulatorOptions {
   sink: ZplSimulatorSink;
   /** The `~HI` reply; default the real ZT410 reply `ZT410-200dpi,V75.19.15Z,8,4096KB`. */
   identity?: string;
+  /** The `~HQSN` serial number; default the synthetic `99J204600001`. */
+  serialNumber?: string;
   /** Formats the receive buffer holds before `~HS` reports it full (default 100). */
   bufferCapacity?: number;
   /** Label length reported in `~HS` dddd, in dots (default 1200). */
@@ -60,6 +69,12 @@ export interface ZplSimulatorState {
   controls: string[];
   /** A format has started (`^XA`) but not ended. */
   partialFormat: boolean;
+  /** Graphics held in memory (`~DG`), by name. */
+  graphics: string[];
+  /** `~DG` downloads refused (bad CRC, bad data, size mismatch). */
+  badGraphics: number;
+  /** `^XG` / `^XF` recalls of an object not in memory (a real printer prints nothing there). */
+  missingGraphics: number;
 }
 
 export interface ZplSimulator {
@@ -69,6 +84,8 @@ export interface ZplSimulator {
   setFault(condition: ZplSimulatorFault | "garbage", on: boolean): void;
   /** While on, `~HS` goes unanswered, like a real printer in some error states. */
   setSilent(on: boolean): void;
+  /** A power cycle: memory (`R:` graphics), held formats and faults are cleared. */
+  restart(): void;
   state(): ZplSimulatorState;
 }
 
@@ -82,9 +99,38 @@ export const GARBAGE_BEFORE_STATUS = Uint8Array.of(0x00, 0xff, 0x41, 0x0d, STX, 
 /** Control commands remembered for `state().controls` (the most recent ones). */
 const MAX_CONTROLS_KEPT = 256;
 
+/** A stored graphic enlarged sx × sy, as `^GF` data; undefined when its data cannot be read. */
+function magnify(
+  g: { total: number; perRow: number; data: string },
+  sx: number,
+  sy: number,
+): { total: number; perRow: number; data: string } | undefined {
+  const d = decodeGraphicData(g.data);
+  let raw: Uint8Array;
+  if (d.type === "z64") raw = unzlibSync(d.deflated);
+  else if (d.type === "b64" || d.type === "hex") raw = d.raw;
+  else return undefined;
+  const rows = Math.floor(raw.length / g.perRow);
+  const perRow = Math.ceil((g.perRow * 8 * sx) / 8);
+  const out = new Uint8Array(perRow * rows * sy);
+  for (let y = 0; y < rows; y++) {
+    for (let x = 0; x < g.perRow * 8; x++) {
+      if (((raw[y * g.perRow + (x >> 3)] ?? 0) & (0x80 >> (x & 7))) === 0) continue;
+      for (let yy = 0; yy < sy; yy++)
+        for (let xx = 0; xx < sx; xx++) {
+          const X = x * sx + xx;
+          const i = (y * sy + yy) * perRow + (X >> 3);
+          out[i] = (out[i] ?? 0) | (0x80 >> (X & 7));
+        }
+    }
+  }
+  return { total: out.length, perRow, data: encodeZ64(zlibSync(out)) };
+}
+
 export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
   const { sink } = options;
   const identity = options.identity ?? "ZT410-200dpi,V75.19.15Z,8,4096KB";
+  const serialNumber = options.serialNumber ?? "99J204600001";
   const bufferCapacity = options.bufferCapacity ?? 100;
   const parser = createZplStreamParser();
   const faults = new Set<ZplSimulatorFault>();
@@ -95,10 +141,81 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
   let printed = 0;
   let cancelled = 0;
   let malformed = 0;
+  const graphics = new Map<string, { total: number; perRow: number; data: string }>();
+  const formats = new Map<string, string>();
+  let badGraphics = 0;
+  let missingGraphics = 0;
+
+  const storeGraphic = (params: string): void => {
+    // ~DGd:o.x,t,w,data (ZPL II PG, ~DG Download Graphics).
+    const m = /^([REBA]:[A-Z0-9_]{1,8}\.GRF),(\d+),(\d+),(.*)$/s.exec(params);
+    const decoded = m ? decodeGraphicData(m[4] ?? "") : undefined;
+    if (!m || decoded === undefined || decoded.type === "malformed") {
+      badGraphics++;
+      return;
+    }
+    graphics.set(m[1] ?? "", { total: Number(m[2]), perRow: Number(m[3]), data: m[4] ?? "" });
+  };
+
+  /**
+   * A format holding `^DF<name>^FS` is stored under the name, not printed (ZPL II PG, ^DF
+   * Download Format). Returns true when it was.
+   */
+  const storeFormat = (bytes: Uint8Array): boolean => {
+    const text = decodeLatin1(bytes);
+    const m = /\^DF([REBA]:[A-Z0-9_]{1,8}\.ZPL)\^FS/i.exec(text);
+    if (m === null) return false;
+    const body = text.slice(m.index + m[0].length).replace(/\^XZ$/i, "");
+    formats.set((m[1] ?? "").toUpperCase(), body);
+    return true;
+  };
+
+  /**
+   * The format with `^XF` recalls replaced by the stored formats, `^XG` recalls by `^GF` of the
+   * stored graphics, and `^ID` applied: what a renderer without printer memory must draw.
+   */
+  const expandGraphics = (bytes: Uint8Array): Uint8Array | undefined => {
+    const text = decodeLatin1(bytes);
+    if (!/\^XG|\^ID|\^XF/i.test(text)) return undefined;
+    const out = text
+      .replace(/\^ID([REBA]:[A-Z0-9_]{1,8}\.(GRF|ZPL))/gi, (_all, name: string) => {
+        graphics.delete(name.toUpperCase());
+        formats.delete(name.toUpperCase());
+        return "";
+      })
+      .replace(/\^XF([REBA]:[A-Z0-9_]{1,8}\.ZPL)(\^FS)?/gi, (_all, name: string) => {
+        const f = formats.get(name.toUpperCase());
+        if (f === undefined) missingGraphics++;
+        return f ?? "";
+      })
+      .replace(
+        /\^XG([REBA]:[A-Z0-9_]{1,8}\.GRF)(?:,(\d*))?(?:,(\d*))?/gi,
+        (_all, name: string, mx?: string, my?: string) => {
+          const g = graphics.get(name.toUpperCase());
+          if (g === undefined) {
+            missingGraphics++;
+            return "";
+          }
+          const sx = Math.min(10, Math.max(1, Number(mx || 1)));
+          const sy = Math.min(10, Math.max(1, Number(my || 1)));
+          if (sx === 1 && sy === 1) return `^GFA,${g.total},${g.total},${g.perRow},${g.data}`;
+          // ^GF has no magnification: draw the stored dots enlarged (ZPL II PG, ^XG mx, my).
+          const big = magnify(g, sx, sy);
+          return big === undefined
+            ? ""
+            : `^GFA,${big.total},${big.total},${big.perRow},${big.data}`;
+        },
+      );
+    // The text came from bytes one char per byte: map back the same way (UTF-8 stays intact).
+    const back = new Uint8Array(out.length);
+    for (let i = 0; i < out.length; i++) back[i] = out.charCodeAt(i) & 0xff;
+    return back;
+  };
 
   const print = (bytes: Uint8Array): void => {
     printed++;
-    sink.printed({ index: printed, bytes });
+    const preview = expandGraphics(bytes);
+    sink.printed({ index: printed, bytes, ...(preview !== undefined && { preview }) });
   };
 
   const flushHeld = (): void => {
@@ -124,6 +241,7 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
   const onEvent = (ev: ZplStreamEvent): void => {
     switch (ev.type) {
       case "format":
+        if (storeFormat(ev.bytes)) return;
         if (faults.size > 0 || held.length > 0) held.push(ev.bytes);
         else print(ev.bytes);
         return;
@@ -145,9 +263,20 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
           case "HI":
             if (!silent) sink.reply(frameString(identity));
             return;
+          case "HQ":
+            // ~HQSN: heading and value lines in one frame (identity.ts documents the layout).
+            if (!silent && ev.params.toUpperCase() === "SN")
+              sink.reply(frameString(`\r\nSERIAL NUMBER\r\n${serialNumber}\r\n`));
+            return;
           case "JA":
             cancelled += held.length;
             held.length = 0;
+            return;
+          case "DG":
+            storeGraphic(ev.params);
+            return;
+          case "JR":
+            restart();
             return;
           case "PP":
             faults.add("paused");
@@ -162,7 +291,15 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
     }
   };
 
+  function restart(): void {
+    graphics.clear();
+    formats.clear();
+    held.length = 0;
+    faults.clear();
+  }
+
   return {
+    restart,
     receive(chunk) {
       for (const ev of parser.push(chunk)) onEvent(ev);
     },
@@ -191,6 +328,9 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
         malformed,
         controls: [...controls],
         partialFormat: parser.inFormat,
+        graphics: [...graphics.keys()].sort(),
+        badGraphics,
+        missingGraphics,
       };
     },
   };

@@ -241,7 +241,9 @@ export function createZplStreamParser(options: ZplStreamParserOptions = {}): Zpl
             step(b, events);
             return;
           }
-          if (sub.params.length < MAX_CONTROL_PARAMS_KEPT) sub.params += String.fromCharCode(b);
+          // ~DG carries a whole graphic in its parameters: kept up to the format size limit.
+          const keep = sub.name === "DG" ? maxFormatBytes : MAX_CONTROL_PARAMS_KEPT;
+          if (sub.params.length < keep) sub.params += String.fromCharCode(b);
           return;
         }
         sub.params += String.fromCharCode(b);

@@ -1,5 +1,10 @@
 import type { Transport } from "../../drivers/transport.ts";
-import type { DeviceProfile, DriverDefinition } from "../../drivers/types.ts";
+import type { Label } from "../../drivers/label/model.ts";
+import {
+  createCompilerSession,
+  type DeviceProfile,
+  type DriverDefinition,
+} from "../../drivers/types.ts";
 import {
   disconnectedSnapshot,
   isPrintable,
@@ -36,6 +41,12 @@ export interface DeviceRuntime {
   stop(): Promise<void>;
   /** Asks the device for its status now (opening the connection if needed). Never rejects. */
   queryStatus(): Promise<DeviceSnapshot>;
+  /**
+   * The bytes of one label for this device, from its compiler session (which may leave out what
+   * the device already holds, e.g. ZPL text graphics). The session is reset whenever the
+   * connection drops or a write fails, since the device may have lost its memory.
+   */
+  compile(label: Label): Uint8Array;
   /** Writes to the device, opening the connection if needed. Rejects with `device_offline`. */
   write(bytes: Uint8Array): Promise<void>;
   /**
@@ -75,8 +86,11 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
     }
   }
 
+  const compiler = createCompilerSession(o.driver, o.profile);
+
   o.transport.onClose((reason) => {
     log.warn({ reason }, "device connection lost");
+    compiler.reset();
     update(disconnectedSnapshot());
   });
 
@@ -151,9 +165,15 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
       await o.transport.close();
     },
     queryStatus,
+    compile: (label) => compiler.compile(label),
     async write(bytes) {
-      if (!o.transport.isOpen) await o.transport.open();
-      await o.transport.write(bytes);
+      try {
+        if (!o.transport.isOpen) await o.transport.open();
+        await o.transport.write(bytes);
+      } catch (e) {
+        compiler.reset();
+        throw e;
+      }
     },
     async waitPrintable(onHeld, stopped) {
       let held = false;

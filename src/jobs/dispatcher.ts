@@ -146,7 +146,7 @@ export function createDeviceQueue(
     }
 
     const { label, waybillNo } = renderTemplate(env.payload.template, env.payload.data);
-    const one = device.driver.compile(label, device.profile);
+    const one = device.compile(label);
     const bytes = repeat(one, env.payload.copies);
     const digest = createHash("sha256").update(bytes).digest("hex");
 

@@ -2,8 +2,10 @@
  * Hosts a device simulator on a loopback TCP port, like a printer's raw port 9100
  * (reference/device-protocols.md §1.5: replies come back on the same socket).
  *
- * Every printed format is written under `<dataDir>/sim/<deviceId>/`: `<n>.zpl` with the exact
- * bytes, then `<n>.png`, a preview drawn by zpl-renderer-js (DESIGN.md §6). n counts 1, 2, 3 …
+ * Every printed format is written under `<dataDir>/sim/<deviceId>/`: `<n>.zpl` (or the family's
+ * `fileExtension`) with the exact bytes, then `<n>.png`, a preview drawn by zpl-renderer-js or by
+ * the family's own `renderPng` (DESIGN.md §6). `stats.json` holds `bytes_received` (every byte,
+ * also downloads outside a label) and `labels_printed`, rewritten as they change. n counts 1, 2, 3 …
  * and continues after the files already in the folder. Files are written off the receive path:
  * the socket handler only feeds the simulator; writing and rendering run on promise chains (and
  * the render in a worker thread), so a slow disk or renderer never delays a status reply.
@@ -48,6 +50,13 @@ export interface HostSimulatorOnTcpOptions<S extends SimulatorLike> {
   port?: number;
   /** Builds the device-side logic around the sink (default: a ZPL printer simulator). */
   createSimulator?: (sink: SimulatorSink) => S;
+  /** Extension of the files holding each printed format's bytes (default `zpl`). */
+  fileExtension?: string;
+  /**
+   * Renders a printed format to PNG with the family's own interpreter (TSPL, ESC/POS, CPCL); when
+   * given, zpl-renderer-js is not used.
+   */
+  renderPng?: (format: Uint8Array) => Promise<Uint8Array>;
   /** `false` writes `.zpl` files only (benchmarks); otherwise preview settings. */
   preview?: false | PreviewOptions;
   /** Injected renderer (tests); default: zpl-renderer-js in a worker thread, owned by the host. */
@@ -87,7 +96,7 @@ export interface HostedTcpSimulator<S extends SimulatorLike> {
 }
 
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const FILE_NUMBER = /^([0-9]+)\.(zpl|png)$/;
+const FILE_NUMBER = /^([0-9]+)\.([a-z]+)$/;
 /** Written results kept for late `waitForFormat` calls. */
 const MAX_RESULTS_KEPT = 1024;
 
@@ -143,8 +152,9 @@ export async function hostSimulatorOnTcp(
   await mkdir(outputDir, { recursive: true });
   let lastN = await lastFileNumber(outputDir);
 
+  const ext = options.fileExtension ?? "zpl";
   const ownRenderer =
-    preview !== undefined && options.renderer === undefined
+    preview !== undefined && options.renderer === undefined && options.renderPng === undefined
       ? createWorkerPreviewRenderer()
       : undefined;
   const render = options.renderer ?? ownRenderer?.render;
@@ -175,8 +185,38 @@ export async function hostSimulatorOnTcp(
     }
   };
 
-  const writeFormat = (n: number, index: number, bytes: Uint8Array): void => {
-    const zplPath = join(outputDir, `${n}.zpl`);
+  let bytesReceived = 0;
+  let labelsPrinted = 0;
+  let statsWriting = false;
+  let statsDirty = false;
+  const statsPath = join(outputDir, "stats.json");
+  const writeStats = (): void => {
+    if (statsWriting) {
+      statsDirty = true;
+      return;
+    }
+    statsWriting = true;
+    statsDirty = false;
+    const body = JSON.stringify({ bytes_received: bytesReceived, labels_printed: labelsPrinted });
+    const task = writeAtomically(statsPath, new TextEncoder().encode(`${body}\n`))
+      .catch((e: unknown) =>
+        logger.warn({ device: options.deviceId, error: errorText(e) }, "stats not written"),
+      )
+      .finally(() => {
+        statsWriting = false;
+        if (statsDirty) writeStats();
+      });
+    pending.add(task);
+    void task.finally(() => pending.delete(task));
+  };
+
+  const writeFormat = (
+    n: number,
+    index: number,
+    bytes: Uint8Array,
+    previewBytes?: Uint8Array,
+  ): void => {
+    const zplPath = join(outputDir, `${n}.${ext}`);
     const pngPath = join(outputDir, `${n}.png`);
     // .zpl files are written one after the other, in print order, before their preview.
     const zplWritten = zplChain
@@ -189,7 +229,8 @@ export async function hostSimulatorOnTcp(
         return false;
       });
     zplChain = zplWritten.then(() => undefined);
-    let wantPreview = preview !== undefined && render !== undefined;
+    const renderPng = options.renderPng;
+    let wantPreview = preview !== undefined && (render !== undefined || renderPng !== undefined);
     if (wantPreview && pendingPreviews >= maxPendingPreviews) {
       logger.warn(
         { device: options.deviceId, n, pending: pendingPreviews },
@@ -200,14 +241,18 @@ export async function hostSimulatorOnTcp(
     if (wantPreview) pendingPreviews++;
     const task = zplWritten.then(async (zplOk) => {
       let png: string | undefined;
-      if (wantPreview && zplOk && preview !== undefined && render !== undefined) {
+      if (wantPreview && zplOk && preview !== undefined) {
         try {
-          const text = new TextDecoder().decode(bytes);
-          const size = previewSize(text, preview);
-          await writeAtomically(
-            pngPath,
-            await render(text, size.widthMm, size.heightMm, size.dpmm),
-          );
+          if (renderPng !== undefined) {
+            await writeAtomically(pngPath, await renderPng(bytes));
+          } else if (render !== undefined) {
+            const text = new TextDecoder().decode(previewBytes ?? bytes);
+            const size = previewSize(text, preview);
+            await writeAtomically(
+              pngPath,
+              await render(text, size.widthMm, size.heightMm, size.dpmm),
+            );
+          }
           png = pngPath;
         } catch (e) {
           logger.warn(
@@ -228,9 +273,11 @@ export async function hostSimulatorOnTcp(
       // Replies go to the connection whose bytes are being processed (TCP 9100 semantics).
       if (active !== undefined && !active.destroyed) active.write(bytes);
     },
-    printed({ index, bytes }) {
+    printed({ index, bytes, preview: previewBytes }) {
       lastN++;
-      writeFormat(lastN, index, bytes.slice());
+      labelsPrinted++;
+      writeFormat(lastN, index, bytes.slice(), previewBytes?.slice());
+      writeStats();
     },
   };
   const simulator = (options.createSimulator ?? ((s) => createZplSimulator({ sink: s })))(sink);
@@ -240,6 +287,8 @@ export async function hostSimulatorOnTcp(
     sockets.add(socket);
     socket.on("data", (chunk: Buffer) => {
       active = socket;
+      bytesReceived += chunk.byteLength;
+      writeStats();
       simulator.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     });
     // A host that resets the connection is an ordinary disconnect for a printer.

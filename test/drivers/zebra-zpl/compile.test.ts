@@ -16,7 +16,7 @@ const golden = (name: string): Uint8Array =>
 const label = (...elements: Label["elements"]): Label => ({ widthMm: 100, heightMm: 50, elements });
 
 describe("compileZpl golden files", () => {
-  it("small waybill at 203 dpi, no resident CJK font (^A0)", () => {
+  it("small waybill at 203 dpi, no resident CJK font (^A0, Chinese text as ^GF)", () => {
     expect(text(compileZpl(smallWaybillLabel(), PROFILE_203))).toBe(
       text(golden("small-waybill-203dpi.zpl")),
     );
@@ -35,14 +35,15 @@ describe("compileZpl golden files", () => {
     const bytes = compileZpl(smallWaybillLabel(), PROFILE_203);
     const events = parseAll(bytes);
     expect(events).toEqual([{ type: "format", bytes, offset: 0 }]);
+    // No resident CJK font: Chinese runs are ^GF graphics; the number-like run stays a field.
     expect(decodeFields(bytes)).toEqual([
       "571-A12-03",
       "571-A12-03", // bold: second strike
-      "张* 138******78",
+      "138******78",
       WAYBILL,
       `QA,${WAYBILL}`,
-      "杭州",
     ]);
+    expect(text(bytes).match(/\^GFA,\d+,\d+,\d+,:Z64:/g)).toHaveLength(2);
   });
 });
 

@@ -170,7 +170,8 @@ describe("hostSimulatorOnTcp", () => {
     });
     c.socket.write("~HS");
     expect(await c.nextStatus()).toBeDefined();
-    expect((await readdir(host.outputDir)).sort()).toEqual(["1.zpl", "2.zpl"]);
+    await host.idle();
+    expect((await readdir(host.outputDir)).sort()).toEqual(["1.zpl", "2.zpl", "stats.json"]);
   });
 
   it("renders real previews with zpl-renderer-js; renderer errors from garbage are logged", async () => {
