@@ -52,6 +52,23 @@ export interface CompilerSession {
   reset(): void;
 }
 
+/**
+ * Who a device says it is (Art. 17 access review): read on every connect and compared with the
+ * unit registered in the configuration. Absent fields were not reported.
+ */
+export interface DeviceIdentity {
+  model?: string;
+  firmware?: string;
+  serial?: string;
+}
+
+/** An identity exchange: the bytes to send and a reader that assembles the reply. */
+export interface IdentityQuery {
+  request: Uint8Array;
+  /** Feed reply bytes; returns the identity once the reply is complete, else undefined. */
+  createReader(): { push(chunk: Uint8Array): DeviceIdentity | undefined };
+}
+
 /** A driver: data plus small functions (DESIGN.md §6). */
 export interface DriverDefinition {
   /** Stable id; appears in audit records, never changes once released. */
@@ -66,6 +83,8 @@ export interface DriverDefinition {
   /** Optional per-device session (see {@link CompilerSession}); absent → `compile` is used. */
   createCompiler?(profile: DeviceProfile): CompilerSession;
   status: StatusQuery;
+  /** Reads the device's identity (model, firmware, serial); absent when the protocol has none. */
+  identity?: IdentityQuery;
   /**
    * Interactive execution for jobs that need a dialogue with the device (RFID write → read back
    * → lock, with a result per step). When present, the dispatcher uses it for `rfid.encode` and

@@ -63,6 +63,10 @@ export const ERROR_CODES = {
     summary: "the operation needs a granted, unexpired approval by a second supervisor (Art. 15)",
   },
   config_invalid: { retryable: false, summary: "the configuration file is not valid" },
+  cancelled: {
+    retryable: false,
+    summary: "the job was cancelled by a device command before it was sent",
+  },
   operator_disabled: {
     retryable: false,
     summary:

@@ -1,7 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { DRIVERS, getDriver } from "../drivers/index.ts";
-import type { DeviceSnapshot } from "../drivers/snapshot.ts";
+import { DRIVERS } from "../drivers/index.ts";
 import { createAccessLayer } from "./access/wiring.ts";
 import { createAuditAppend, openAuditLog } from "./audit/wiring.ts";
 import type { Config } from "./config/schema.ts";
@@ -11,10 +10,10 @@ import { checkpointOrigin } from "./audit/checkpoint.ts";
 import { createCheckpointer } from "./audit/checkpointer.ts";
 import { createGroupCommit } from "./db/group-commit.ts";
 import { openDatabase, type Db } from "./db/open.ts";
-import { createDeviceRuntime, type DeviceRuntime } from "./devices/runtime.ts";
-import { makeTransport } from "./devices/transport-factory.ts";
+import { createDeviceCommands } from "./devices/commands.ts";
+import { createDeviceManager } from "./devices/manager.ts";
+import type { DeviceRuntime } from "./devices/runtime.ts";
 import { gatewayInfo } from "./gateway-docs.ts";
-import { createDeviceQueue, type DeviceQueue } from "./jobs/dispatcher.ts";
 import { createInbox } from "./jobs/inbox.ts";
 import { createIntake } from "./jobs/intake.ts";
 import type { Reply } from "./jobs/ports.ts";
@@ -27,7 +26,7 @@ import { registerAccessActions } from "./management/access-actions.ts";
 import { createManagementRouter, type ManagementRouter } from "./management/router.ts";
 import { guardWaybillData } from "./privacy/index.ts";
 import { createWebSupport } from "./web/wiring.ts";
-import { hostDeviceSimulator, type HostedSimulator } from "./simulators/index.ts";
+import type { HostedSimulator } from "./simulators/index.ts";
 
 export interface GatewayOptions {
   config: Config;
@@ -122,10 +121,6 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     config.mqtt.url ??
     `mqtt://${broker!.host === "0.0.0.0" ? "127.0.0.1" : broker!.host}:${broker!.port}`;
 
-  // Devices and their simulators.
-  const simulators = new Map<string, HostedSimulator>();
-  const devices = new Map<string, DeviceRuntime>();
-  const queues = new Map<string, DeviceQueue>();
   // Set once the first CONNACK arrived; publishes before then are dropped (nothing to say yet).
   // eslint-disable-next-line prefer-const
   let mqttConn: MqttConnection | undefined;
@@ -144,93 +139,49 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     web.event(device, event);
   };
   const sendReply = (replyTo: string, reply: Reply) => publish(replyTo, reply);
-  const deviceState = (rt: DeviceRuntime) => {
-    const s: DeviceSnapshot = rt.snapshot();
-    return {
-      availability: s.reachability === "online" ? "online" : "offline",
-      reachability: s.reachability,
-      state: s.state,
-      conditions: s.conditions,
-      counters: s.counters,
-      queue_length: queues.get(rt.id)?.length ?? 0,
-      owner: config.gateway,
-      epoch,
-      ts: new Date(clock()).toISOString(),
-    };
-  };
 
-  for (const dc of config.devices) {
-    const driver = getDriver(dc.driver);
-    let port: number | undefined;
-    if (dc.simulator && dc.transport.type === "tcp") {
-      const sim = await hostDeviceSimulator({
-        device: { ...dc, transport: dc.transport },
-        driver,
-        dataDir,
-        logger,
-      });
-      simulators.set(dc.id, sim);
-      cleanups.push(() => sim.close());
-      port = sim.port;
-    }
-    const transport = makeTransport(dc, {}, port);
-    const rt = createDeviceRuntime({
-      id: dc.id,
-      driver,
-      profile: {
-        dpi: dc.profile.dpi,
-        widthMm: dc.profile.width_mm,
-        heightMm: dc.profile.height_mm,
-        ...(dc.profile.cjk_font !== undefined && { cjkFont: dc.profile.cjk_font }),
-      },
-      transport,
-      statusPollMs: dc.status_poll_ms,
-      statusTimeoutMs: dc.status_timeout_ms,
+  // Devices, their simulators and queues (src/devices/manager.ts).
+  const deviceManager = await createDeviceManager({
+    config,
+    dataDir,
+    epoch,
+    clock,
+    logger,
+    topics: t,
+    publish,
+    event: sendEvent,
+    audit: auditAppend,
+    queueDeps: {
+      inbox,
+      audit: auditAppend,
+      reply: sendReply,
+      event: sendEvent,
+      transaction,
+      commit,
+      preflight: access.admission.preflight,
       clock,
       logger,
-      onChange: (now, before) => {
-        publish(t.deviceState(dc.id), deviceState(rt), true);
-        sendEvent(dc.id, {
-          type: "device.status",
-          reachability: now.reachability,
-          state: now.state,
-          conditions: now.conditions,
-          was: before.reachability,
-        });
-        try {
-          auditAppend({
-            action: "device.status",
-            outcome: now.reachability === "online" && now.conditions.length === 0 ? "ok" : "error",
-            device: dc.id,
-            reason: [now.reachability, ...now.conditions].join("+"),
-          });
-        } catch (e) {
-          logger.error({ err: e }, "audit of a device status change failed");
-        }
-      },
-    });
-    devices.set(dc.id, rt);
-    queues.set(
-      dc.id,
-      createDeviceQueue(rt, dc.confirm_timeout_ms, {
-        inbox,
-        audit: auditAppend,
-        reply: sendReply,
-        event: sendEvent,
-        transaction,
-        commit,
-        preflight: access.admission.preflight,
-        clock,
-        logger,
-        onAuditFailure: () =>
-          publish(t.gatewayAlert, {
-            type: "audit_unavailable",
-            severity: "critical",
-            ts: new Date(clock()).toISOString(),
-          }),
-      }),
-    );
-  }
+      onAuditFailure: () =>
+        publish(t.gatewayAlert, {
+          type: "audit_unavailable",
+          severity: "critical",
+          ts: new Date(clock()).toISOString(),
+        }),
+    },
+  });
+  const { devices, simulators } = deviceManager;
+  const deviceCommands = createDeviceCommands({
+    topics: t,
+    manager: deviceManager,
+    inbox,
+    audit: auditAppend,
+    reply: sendReply,
+    event: sendEvent,
+    publish,
+    clock,
+    logger,
+    expectedIdentity: (id) => config.devices.find((d) => d.id === id)?.identity,
+  });
 
   const intake = createIntake({
     topics: t,
@@ -246,7 +197,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     audit: auditAppend,
     reply: sendReply,
     event: sendEvent,
-    enqueue: (device, jobId) => queues.get(device)?.enqueue(jobId),
+    enqueue: (device, jobId) => deviceManager.enqueue(device, jobId),
+    routePool: (topic, payload) => deviceManager.pools.route(topic, payload),
     hmacKey: keys.hmac,
     clock,
     logger,
@@ -257,10 +209,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     dataDir,
     ...access,
     devices,
-    stateDocument: (id) => {
-      const rt = devices.get(id);
-      return rt ? deviceState(rt) : undefined;
-    },
+    stateDocument: deviceManager.stateDocument,
     submit: intake.submit,
     copiesOf: (jobId) => inbox.envelope(jobId).payload.copies,
   });
@@ -275,40 +224,32 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 
   const stateTopicPayload = (state: "online" | "offline") =>
     JSON.stringify({ state, epoch, ts: new Date(clock()).toISOString() });
-  const inventory = () =>
-    config.devices.map((d) => ({
-      id: d.id,
-      driver: d.driver,
-      model: d.model,
-      transport: d.transport.type,
-      owner: config.gateway,
-    }));
 
   // Retained documents are published after every (re)connect: a broker restarted without
   // persistence has lost them.
   const announce = async (c: MqttConnection) => {
-    await c.subscribe([t.deviceJobFilter, t.gatewayRequestFilter]);
+    await c.subscribe([
+      t.deviceJobFilter,
+      t.gatewayRequestFilter,
+      t.poolJobFilter,
+      t.deviceCmdFilter,
+    ]);
     await c.publish(t.gatewayState, stateTopicPayload("online"), { retain: true });
     await c.publish(t.gatewayInfo, JSON.stringify(gatewayInfo(config, DRIVERS, brokerUrl)), {
       retain: true,
     });
-    await c.publish(t.gatewayDevices, JSON.stringify(inventory()), { retain: true });
+    await c.publish(t.gatewayDevices, JSON.stringify(deviceManager.inventory()), { retain: true });
     const checkpoint = checkpointer.latest();
     if (checkpoint !== undefined) await c.publish(t.auditCheckpoint, checkpoint, { retain: true });
-    for (const rt of devices.values()) {
-      await c.publish(t.deviceState(rt.id), JSON.stringify(deviceState(rt)), { retain: true });
-      await c.publish(t.deviceDescription(rt.id), JSON.stringify(description(rt)), {
+    for (const id of devices.keys()) {
+      await c.publish(t.deviceState(id), JSON.stringify(deviceManager.stateDocument(id)), {
+        retain: true,
+      });
+      await c.publish(t.deviceDescription(id), JSON.stringify(deviceManager.description(id)), {
         retain: true,
       });
     }
   };
-  const description = (rt: DeviceRuntime) => ({
-    driver: rt.driver.id,
-    model: config.devices.find((d) => d.id === rt.id)?.model ?? "",
-    capabilities: rt.driver.capabilities,
-    job_kinds: rt.driver.jobKinds,
-    profile: rt.profile,
-  });
 
   mqttConn = await connectMqtt({
     url: brokerUrl,
@@ -321,8 +262,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     will: { topic: t.gatewayState, payload: JSON.stringify({ state: "offline", epoch }) },
     logger,
     handle: async (msg) => {
-      if (!(await management.handle(msg.topic, msg.payload)))
-        await intake.handle(msg.topic, msg.payload);
+      if (await management.handle(msg.topic, msg.payload)) return;
+      if (await deviceCommands.handle(msg.topic, msg.payload)) return;
+      await intake.handle(msg.topic, msg.payload);
     },
     // The first connect is announced below, once `mqttConn` is set; this covers reconnects.
     onConnect: async () => {
@@ -331,7 +273,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   });
   await announce(mqttConn);
 
-  for (const rt of devices.values()) rt.start();
+  deviceManager.start();
   checkpointer.start();
   recoverUnfinished({
     inbox,
@@ -340,7 +282,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     event: sendEvent,
     clock,
     logger,
-    enqueue: (d, j) => queues.get(d)?.enqueue(j),
+    enqueue: (d, j) => deviceManager.enqueue(d, j),
   });
   logger.info(
     { site: config.site, gateway: config.gateway, epoch, devices: devices.size, broker: brokerUrl },
@@ -356,9 +298,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     management,
     webUrl: webServer?.url,
     async stop() {
-      await Promise.all([...queues.values()].map((q) => q.stop()));
+      await deviceManager.stop();
       await checkpointer.stop();
-      await Promise.all([...devices.values()].map((d) => d.stop()));
       await mqttConn?.close({ topic: t.gatewayState, payload: stateTopicPayload("offline") });
       for (const c of cleanups.reverse()) await c();
       await writer.close();

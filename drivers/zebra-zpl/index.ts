@@ -5,6 +5,7 @@
  */
 import { defineDriver } from "../types.ts";
 import { compileZpl, createZplCompiler } from "./compile.ts";
+import { zplIdentityQuery } from "./identity.ts";
 import { zplStatusQuery } from "./status.ts";
 
 export const zebraZpl = defineDriver({
@@ -21,4 +22,5 @@ export const zebraZpl = defineDriver({
   compile: compileZpl,
   createCompiler: (profile) => createZplCompiler(profile),
   status: zplStatusQuery,
+  identity: zplIdentityQuery,
 });

@@ -94,6 +94,20 @@ export const deviceSchema = z
     status_timeout_ms: z.number().int().min(50).max(60_000).default(2000),
     /** How long to wait for the device to confirm a print before the job is `in_doubt`. */
     confirm_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
+    /**
+     * The registered unit (Art. 17 access review): checked on every connect against what the
+     * device reports (ZPL `~HI` / `~HQSN`); a mismatch quarantines the device. Omitted keys are
+     * not checked.
+     */
+    identity: z
+      .strictObject({
+        model: z.string().min(1).max(64).optional(),
+        serial: z.string().min(1).max(64).optional(),
+        firmware: z.string().min(1).max(64).optional(),
+      })
+      .optional(),
+    /** The pool this device serves: jobs on `pool/{pool}/job` go to its healthiest member. */
+    pool: idString.optional(),
   })
   .superRefine((d, ctx) => {
     if (d.transport.type === "tcp" && d.transport.port === 0 && !d.simulator) {

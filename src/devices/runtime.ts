@@ -2,6 +2,7 @@ import type { Transport } from "../../drivers/transport.ts";
 import type { Label } from "../../drivers/label/model.ts";
 import {
   createCompilerSession,
+  type DeviceIdentity,
   type DeviceProfile,
   type DriverDefinition,
 } from "../../drivers/types.ts";
@@ -12,6 +13,7 @@ import {
   type DeviceSnapshot,
 } from "../../drivers/snapshot.ts";
 import type { Logger } from "../log.ts";
+import { compareIdentity, type ExpectedIdentity, type IdentityMismatch } from "./identity.ts";
 
 export interface DeviceRuntimeOptions {
   id: string;
@@ -24,6 +26,22 @@ export interface DeviceRuntimeOptions {
   logger: Logger;
   /** Called when reachability, state or conditions change (not for counter-only changes). */
   onChange: (now: DeviceSnapshot, before: DeviceSnapshot) => void;
+  /**
+   * The registered identity (Art. 17). When set and the driver can read an identity, every new
+   * connection is checked before anything else is sent; a mismatch quarantines the device.
+   */
+  expectedIdentity?: ExpectedIdentity;
+  /** Called when a connect finds another unit (or none answering) and quarantine begins. */
+  onQuarantine?: (q: Quarantine) => void;
+  /** Called when a later connect finds the registered unit again. */
+  onQuarantineLifted?: () => void;
+}
+
+/** Why a device takes no jobs: its identity did not match the registered one. */
+export interface Quarantine {
+  reason: IdentityMismatch;
+  reported: DeviceIdentity | undefined;
+  since: number;
 }
 
 /**
@@ -41,6 +59,18 @@ export interface DeviceRuntime {
   stop(): Promise<void>;
   /** Asks the device for its status now (opening the connection if needed). Never rejects. */
   queryStatus(): Promise<DeviceSnapshot>;
+  /** Reads the device's identity now; undefined when the driver has none or no reply came. */
+  identify(): Promise<DeviceIdentity | undefined>;
+  /** Set while the device's identity does not match the registered one: no jobs go to it. */
+  quarantine(): Quarantine | undefined;
+  /** An operator hold (`pause` command): jobs wait as for a fault until it is released. */
+  setHold(on: boolean): void;
+  readonly onHold: boolean;
+  /**
+   * Counts lost connections. A print is confirmed only on the connection that carried its bytes:
+   * after a reconnect the device's buffer may be empty because the bytes were lost on the way.
+   */
+  readonly connectionLosses: number;
   /**
    * The bytes of one label for this device, from its compiler session (which may leave out what
    * the device already holds, e.g. ZPL text graphics). The session is reset whenever the
@@ -88,19 +118,71 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
 
   const compiler = createCompilerSession(o.driver, o.profile);
 
+  let connectionLosses = 0;
   o.transport.onClose((reason) => {
+    connectionLosses++;
     log.warn({ reason }, "device connection lost");
     compiler.reset();
     update(disconnectedSnapshot());
   });
 
+  let quarantined: Quarantine | undefined;
+  let hold = false;
+
   async function ensureOpen(): Promise<boolean> {
     if (o.transport.isOpen) return true;
     try {
       await o.transport.open();
-      return true;
     } catch {
       return false;
+    }
+    await verifyIdentity();
+    return true;
+  }
+
+  function readIdentity(): Promise<DeviceIdentity | undefined> {
+    const q = o.driver.identity;
+    if (q === undefined) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const reader = q.createReader();
+      let done = false;
+      const finish = (id: DeviceIdentity | undefined) => {
+        if (done) return;
+        done = true;
+        clearTimeout(t);
+        unsubscribe();
+        resolve(id);
+      };
+      const t = setTimeout(() => finish(undefined), o.statusTimeoutMs);
+      const unsubscribe = o.transport.onData((chunk) => {
+        const id = reader.push(chunk);
+        if (id) finish(id);
+      });
+      o.transport.write(q.request).catch(() => finish(undefined));
+    });
+  }
+
+  /** On every new connection: is this the registered unit? (Art. 17) */
+  async function verifyIdentity(): Promise<void> {
+    if (o.expectedIdentity === undefined || o.driver.identity === undefined) return;
+    const reported = await readIdentity();
+    const mismatch = compareIdentity(o.expectedIdentity, reported);
+    if (mismatch === undefined) {
+      if (quarantined) {
+        quarantined = undefined;
+        log.info("registered unit is back; quarantine lifted");
+        o.onQuarantineLifted?.();
+      }
+      return;
+    }
+    const first = quarantined === undefined || quarantined.reason !== mismatch;
+    quarantined = { reason: mismatch, reported, since: quarantined?.since ?? o.clock() };
+    if (first) {
+      log.warn(
+        { reason: mismatch },
+        "device identity differs from the registered one; quarantined",
+      );
+      o.onQuarantine?.(quarantined);
     }
   }
 
@@ -165,6 +247,21 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
       await o.transport.close();
     },
     queryStatus,
+    identify() {
+      const p = chain.then(async () => ((await ensureOpen()) ? readIdentity() : undefined));
+      chain = p.catch(() => undefined);
+      return p;
+    },
+    quarantine: () => quarantined,
+    setHold(on) {
+      hold = on;
+    },
+    get onHold() {
+      return hold;
+    },
+    get connectionLosses() {
+      return connectionLosses;
+    },
     compile: (label) => compiler.compile(label),
     async write(bytes) {
       try {
@@ -181,7 +278,7 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
       for (;;) {
         if (stopped()) return undefined;
         const s = await queryStatus();
-        if (isPrintable(s)) return s;
+        if (isPrintable(s) && !quarantined && !hold) return s;
         if (!held) {
           held = true;
           onHeld(s);

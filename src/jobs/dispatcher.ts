@@ -30,6 +30,12 @@ export interface DispatcherDeps {
 export interface DeviceQueue {
   enqueue(jobId: string): void;
   readonly length: number;
+  /**
+   * Removes and returns the jobs that have not been dispatched yet and satisfy `movable`: the
+   * queued ones, and the job in hand while it still waits for the device (`held`). Used to move
+   * a faulted device's pool jobs to a healthy sibling; bytes never left for these jobs.
+   */
+  takeUndispatched(movable: (jobId: string) => boolean): string[];
   /** Stops after the job in hand; resolves when the worker is idle. */
   stop(): Promise<void>;
 }
@@ -50,6 +56,66 @@ export function createDeviceQueue(
   let stopping = false;
   let auditBroken = false;
   const log = d.logger.child({ device: device.id });
+  /** The job in hand while it waits for the device; it can still move to another device. */
+  let waiting: string | undefined;
+  const movedAway = new Set<string>();
+  /** Jobs told `job.held` during the current hold. */
+  const heldNow = new Set<string>();
+
+  function holdQueued(s: DeviceSnapshot) {
+    for (const id of queue) {
+      if (heldNow.has(id) || movedAway.has(id)) continue;
+      heldNow.add(id);
+      d.inbox.setState(id, "held", d.clock());
+      d.event(device.id, {
+        type: "job.held",
+        job_id: id,
+        reachability: s.reachability,
+        conditions: s.conditions,
+      });
+    }
+  }
+
+  /** A job behind the one in hand whose expiry passed while the device was held. */
+  function expireQueued(jobId: string) {
+    const job = d.inbox.get(jobId);
+    if (!job) return;
+    const env = d.inbox.envelope(jobId);
+    d.audit({
+      action: "print.failed",
+      outcome: "expired",
+      reason: "expired",
+      jobId,
+      device: device.id,
+      ...(env.operator !== undefined && { operator: env.operator }),
+    });
+    const err = new CodedError("expired", "expires_at passed while the device was held");
+    finish(
+      jobId,
+      "expired",
+      {
+        status: "expired",
+        job_id: jobId,
+        ...(env.transaction !== undefined && { transaction: env.transaction }),
+        error: err.toReply(),
+      },
+      job.replyTo,
+    );
+  }
+
+  /** Called on every retry while the job in hand is held: expires waiting jobs whose time ran out. */
+  function sweepExpired() {
+    const now = d.clock();
+    for (let i = queue.length - 1; i >= 1; i--) {
+      const id = queue[i]!;
+      const exp = d.inbox.get(id)?.expiresAt;
+      if (exp !== undefined && exp <= now) {
+        queue.splice(i, 1);
+        heldNow.delete(id);
+        expireQueued(id);
+      }
+    }
+  }
 
   function finish(
     jobId: string,
@@ -111,24 +177,31 @@ export function createDeviceQueue(
     };
     if (expired()) return expire();
 
-    d.inbox.setState(jobId, "queued", d.clock());
+    if (!heldNow.has(jobId)) d.inbox.setState(jobId, "queued", d.clock());
+    waiting = jobId;
     const ready = await device.waitPrintable(
       (s: DeviceSnapshot) => {
-        d.inbox.setState(jobId, "held", d.clock());
-        d.event(device.id, {
-          type: "job.held",
-          job_id: jobId,
-          reachability: s.reachability,
-          conditions: s.conditions,
-        });
+        // Every job waiting behind this one is held too (and told so), not only the first.
+        holdQueued(s);
         log.info(
           { job_id: jobId, reachability: s.reachability, conditions: s.conditions },
           "job held until the device is ready",
         );
       },
-      () => stopping,
+      () => {
+        if (heldNow.size > 0) {
+          sweepExpired();
+          holdQueued(device.snapshot());
+        }
+        return stopping || expired() || movedAway.has(jobId);
+      },
     );
-    if (!ready) return; // stopping: the job stays in the inbox, unfinished
+    waiting = undefined;
+    heldNow.clear();
+    // Moved to a sibling while held: that device prints it now.
+    if (movedAway.delete(jobId)) return;
+    // A job held past its expiry is expired (never printed); when stopping it stays unfinished.
+    if (!ready) return expired() ? expire() : undefined;
     // Checked again just before dispatch (DESIGN.md §2): a job may have waited out its expiry.
     if (expired()) return expire();
     const refused = d.preflight?.(env);
@@ -165,6 +238,7 @@ export function createDeviceQueue(
       d.inbox.setState(jobId, "dispatching", d.clock());
     });
 
+    const losses = device.connectionLosses;
     try {
       await device.write(bytes);
     } catch (e) {
@@ -197,7 +271,10 @@ export function createDeviceQueue(
       return;
     }
     d.inbox.setState(jobId, "sent", d.clock());
-    const confirmed = await confirm(device, confirmTimeoutMs);
+    let confirmed = await confirm(device, confirmTimeoutMs);
+    // The connection that carried the bytes dropped: a device answering on a new connection
+    // with an empty buffer may simply never have received them (issue #4 §3).
+    if (device.connectionLosses !== losses) confirmed = { ok: false, reason: "connection_lost" };
     if (confirmed.ok) {
       d.audit({
         action: "print.completed",
@@ -274,7 +351,7 @@ export function createDeviceQueue(
           log.error({ err: e2, job_id: jobId }, "could not record the failure");
         }
       }
-      queue.shift();
+      if (queue[0] === jobId) queue.shift();
     }
   }
 
@@ -294,6 +371,21 @@ export function createDeviceQueue(
     },
     get length() {
       return queue.length;
+    },
+    takeUndispatched(movable) {
+      const taken: string[] = [];
+      for (let i = queue.length - 1; i >= 0; i--) {
+        const id = queue[i]!;
+        if (!movable(id)) continue;
+        if (i === 0) {
+          // The job in hand moves only while it still waits; the worker drops it on its next check.
+          if (waiting !== id) continue;
+          movedAway.add(id);
+        } else queue.splice(i, 1);
+        heldNow.delete(id);
+        taken.unshift(id);
+      }
+      return taken;
     },
     async stop() {
       stopping = true;
@@ -315,7 +407,11 @@ async function confirm(
   for (;;) {
     last = await device.queryStatus();
     const pending = (last.counters.formatsInBuffer ?? 0) + (last.counters.labelsRemaining ?? 0);
-    if (isPrintable(last) && pending === 0) return { ok: true };
+    // A fault that appears after the label printed (paper ran out on it) does not undo it: a
+    // device that counts its buffered formats (ZPL `~HS`) and reports none left has printed it.
+    const counts = last.counters.formatsInBuffer !== undefined;
+    if (pending === 0 && (isPrintable(last) || (counts && last.reachability === "online")))
+      return { ok: true };
     if (Date.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, 50));
   }

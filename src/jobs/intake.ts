@@ -36,6 +36,11 @@ export interface IntakeDeps {
   event: DeviceEventSend;
   /** Hands an accepted job to its device's queue. */
   enqueue: (device: string, jobId: string) => void;
+  /**
+   * For a `pool/{pool}/job` topic: the member device the job goes to (src/devices/pools.ts),
+   * which then stands for the topic's device; undefined for any other topic.
+   */
+  routePool?: (topic: string, payload: Uint8Array) => string | undefined;
   hmacKey: KeyObject;
   clock: () => number;
   logger: Logger;
@@ -102,7 +107,7 @@ export function createIntake(d: IntakeDeps) {
   }
 
   async function handle(topic: string, payload: Uint8Array): Promise<void> {
-    const topicDevice = parseDeviceJobTopic(d.topics, topic);
+    const topicDevice = parseDeviceJobTopic(d.topics, topic) ?? d.routePool?.(topic, payload);
     if (topicDevice === undefined) {
       log.debug({ topic }, "message on a topic the intake does not handle");
       return;

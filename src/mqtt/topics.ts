@@ -30,6 +30,13 @@ export function topics(root: TopicRoot, gateway: string) {
      */
     deviceJobFilter: `${site}/device/+/job`,
     deviceCmd: (dev: string, name: string) => `${site}/device/${dev}/cmd/${name}`,
+    /** Device commands of the site (`status`, `pause`, …): src/devices/commands.ts. */
+    deviceCmdFilter: `${site}/device/+/cmd/+`,
+    /** Responses to device commands that name no `reply_to`. */
+    deviceCmdResponse: (dev: string, name: string) => `${site}/device/${dev}/response/${name}`,
+    poolJob: (pool: string) => `${site}/pool/${pool}/job`,
+    /** Jobs for a device pool: the gateway picks a healthy, least-loaded member. */
+    poolJobFilter: `${site}/pool/+/job`,
     deviceEvent: (dev: string) => `${site}/device/${dev}/event`,
     /** Prefix every `reply_to` must start with: replies never land on a job or state topic. */
     replyPrefix: `${site}/reply/`,
@@ -44,6 +51,26 @@ export function parseDeviceJobTopic(t: Topics, topic: string): string | undefine
   if (!topic.startsWith(prefix) || !topic.endsWith("/job")) return undefined;
   const dev = topic.slice(prefix.length, -"/job".length);
   return dev.length > 0 && !dev.includes("/") ? dev : undefined;
+}
+
+/** The pool id of a `{site}/pool/{pool}/job` topic, or undefined. */
+export function parsePoolJobTopic(t: Topics, topic: string): string | undefined {
+  const prefix = `${t.site}/pool/`;
+  if (!topic.startsWith(prefix) || !topic.endsWith("/job")) return undefined;
+  const pool = topic.slice(prefix.length, -"/job".length);
+  return pool.length > 0 && !pool.includes("/") ? pool : undefined;
+}
+
+/** `{dev, name}` of a `{site}/device/{dev}/cmd/{name}` topic, or undefined. */
+export function parseDeviceCmdTopic(
+  t: Topics,
+  topic: string,
+): { device: string; name: string } | undefined {
+  const prefix = `${t.site}/device/`;
+  if (!topic.startsWith(prefix)) return undefined;
+  const parts = topic.slice(prefix.length).split("/");
+  if (parts.length !== 3 || parts[1] !== "cmd" || !parts[0] || !parts[2]) return undefined;
+  return { device: parts[0], name: parts[2] };
 }
 
 /** True when `replyTo` is a concrete topic under the site's reply prefix. */

@@ -118,3 +118,44 @@ export async function measure(
     jobList: jobs,
   };
 }
+
+export interface LatencyRun {
+  /** Publish call → the label's chunk at the printer, ms, per delivered job. */
+  toPrinter: number[];
+  /** Publish call → `ok` reply at the producer, ms (relays that answer). */
+  toOk: number[];
+  jobs: number;
+  delivered: number;
+}
+
+/** Publishes `jobs` at `perSecond` and collects per-job latencies once everything arrived. */
+export async function measureLatency(
+  producer: LoadProducer,
+  sink: Sink,
+  relay: Relay,
+  jobs: PreparedJob[],
+  perSecond: number,
+  timeoutMs = 120_000,
+): Promise<LatencyRun> {
+  await sink.child.call({ type: "reset" });
+  const run = await producer.fixedRate(jobs, perSecond);
+  const arrived = sink.child.call(
+    { type: "await", count: jobs.length, timeoutMs },
+    timeoutMs + 5000,
+  );
+  if (relay.replies) await producer.waitOk(jobs.length, timeoutMs).catch(() => undefined);
+  await arrived;
+  const report = await sinkReport(sink);
+  const toPrinter: number[] = [];
+  const toOk: number[] = [];
+  let delivered = 0;
+  for (const j of jobs) {
+    const sent = run.published[j.seq]!;
+    const at = report.arrived.get(j.waybill);
+    const ok = run.ok[j.seq]!;
+    if (at !== undefined) toPrinter.push(at - sent);
+    if (!Number.isNaN(ok)) toOk.push(ok - sent);
+    if (at !== undefined && (!relay.replies || !Number.isNaN(ok))) delivered++;
+  }
+  return { toPrinter, toOk, jobs: jobs.length, delivered };
+}

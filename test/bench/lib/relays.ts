@@ -66,17 +66,21 @@ export interface Relay {
   child: Child;
   /** Whether the relay answers `ok` (only labelgate, or the bare relay with `--reply`). */
   replies: boolean;
+  /** Spawn → ready (subscribed; `online` for labelgate), in ms; unknown for Node-RED. */
+  startupMs?: number;
 }
 
 export async function startBareRelay(url: string, ports: number[], reply = false): Promise<Relay> {
   const args = ["--url", url, "--ports", ports.join(",")];
   if (reply) args.push("--reply");
+  const t0 = monoMs();
   const child = forkProc("bare-relay.ts", args);
   await child.next("ready");
   return {
     name: reply ? "bare mqtt.js relay + reply" : "bare mqtt.js relay",
     child,
     replies: reply,
+    startupMs: monoMs() - t0,
   };
 }
 
@@ -131,7 +135,11 @@ export async function startLabelgate(
   });
   await watcher.subscribeAsync(`${BASE}/${SITE}/gateway/gw1/state`, { qos: 1 });
   const t0 = monoMs();
+  // BENCH_CPU_PROF_DIR=dir: the daemon writes a V8 CPU profile there when it stops.
+  const prof = process.env["BENCH_CPU_PROF_DIR"];
+  const flags = prof !== undefined ? ["--cpu-prof", "--cpu-prof-dir", prof] : [];
   const child = spawnProc(process.execPath, [
+    ...flags,
     join(REPO_ROOT, "bin/labelgate.js"),
     "start",
     "--config",
