@@ -46,8 +46,6 @@ export interface ZplSimulatorOptions {
   identity?: string;
   /** The `~HQSN` serial number; default the synthetic `99J204600001`. */
   serialNumber?: string;
-  /** The `~HQSN` serial number; default the synthetic `99J204600001`. */
-  serialNumber?: string;
   /** Formats the receive buffer holds before `~HS` reports it full (default 100). */
   bufferCapacity?: number;
   /** Label length reported in `~HS` dddd, in dots (default 1200). */
@@ -132,7 +130,6 @@ function magnify(
 export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
   const { sink } = options;
   const identity = options.identity ?? "ZT410-200dpi,V75.19.15Z,8,4096KB";
-  const serialNumber = options.serialNumber ?? "99J204600001";
   const serialNumber = options.serialNumber ?? "99J204600001";
   const bufferCapacity = options.bufferCapacity ?? 100;
   const parser = createZplStreamParser();
@@ -265,11 +262,6 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
             return;
           case "HI":
             if (!silent) sink.reply(frameString(identity));
-            return;
-          case "HQ":
-            // ~HQSN: heading and value lines in one frame (identity.ts documents the layout).
-            if (!silent && ev.params.toUpperCase() === "SN")
-              sink.reply(frameString(`\r\nSERIAL NUMBER\r\n${serialNumber}\r\n`));
             return;
           case "HQ":
             // ~HQSN: heading and value lines in one frame (identity.ts documents the layout).
