@@ -46,7 +46,7 @@ export async function hostScriptedZpl(o: {
 }): Promise<ScriptedZpl> {
   const printed: string[] = [];
   let sim: ZplSimulator | undefined;
-  let hostedRef: HostedTcpSimulator<ZplSimulator> | undefined;
+  const ref: { hosted?: HostedTcpSimulator<ZplSimulator> } = {};
   const hosted = await hostSimulatorOnTcp({
     deviceId: o.deviceId,
     dataDir: o.dataDir,
@@ -68,12 +68,12 @@ export async function hostScriptedZpl(o: {
       return {
         ...inner,
         receive(chunk: Uint8Array) {
-          if (o.interceptReceive && hostedRef && o.interceptReceive(chunk, hostedRef)) return;
+          if (o.interceptReceive && ref.hosted && o.interceptReceive(chunk, ref.hosted)) return;
           inner.receive(chunk);
         },
       };
     },
   });
-  hostedRef = hosted;
+  ref.hosted = hosted;
   return { hosted, printed, sim: () => sim! };
 }
