@@ -164,7 +164,7 @@ export function registerConsole(app: FastifyInstance, d: WebDeps, g: Guards) {
         'id="status-periods"',
       )}
 <h2>${t(l, "jobs")}</h2>${table(
-        [t(l, "time"), t(l, "job"), t(l, "action"), "operator", t(l, "outcome")],
+        [t(l, "time"), t(l, "job"), t(l, "action"), t(l, "operator"), t(l, "outcome")],
         log.jobs.map(
           (j) =>
             h`<tr><td>${j.ts}</td><td><a href="/console/jobs/${encodeURIComponent(j.job_id)}">${j.job_id}</a></td><td>${j.action}</td><td>${j.operator}</td><td>${j.outcome} ${j.reason}</td></tr>`,
@@ -185,7 +185,7 @@ export function registerConsole(app: FastifyInstance, d: WebDeps, g: Guards) {
     return {
       title: t(l, "audit"),
       body: h`<p id="chain-status" class="${v.result.ok ? "ok" : "bad"}" data-ok="${String(v.result.ok)}">${t(l, "chain")}: ${v.result.ok ? t(l, "chain_ok") : t(l, "chain_bad")} · ${v.result.records} ${t(l, "records")} · ${v.at}</p>
-<form class="filters" method="get" id="audit-search">${field("waybill", t(l, "waybill_no"))}${field("operator", "operator")}${field("device", t(l, "device"))}${field("action", t(l, "action"))}${field("from", t(l, "from"))}${field("to", t(l, "to"))}<button type="submit">${t(l, "search")}</button></form>
+<form class="filters" method="get" id="audit-search">${field("waybill", t(l, "waybill_no"))}${field("operator", t(l, "operator"))}${field("device", t(l, "device"))}${field("action", t(l, "action"))}${field("from", t(l, "from"))}${field("to", t(l, "to"))}<button type="submit">${t(l, "search")}</button></form>
 ${table(
   [
     "seq",
@@ -193,7 +193,7 @@ ${table(
     t(l, "action"),
     t(l, "outcome"),
     t(l, "reason"),
-    "operator",
+    t(l, "operator"),
     t(l, "device"),
     t(l, "job"),
   ],
@@ -236,7 +236,7 @@ ${table(
         t(l, "type"),
         t(l, "severity"),
         t(l, "device"),
-        "operator",
+        t(l, "operator"),
         t(l, "detail"),
         "",
       ],

@@ -6,6 +6,7 @@ const TEXT = {
   login: ["登录", "Log in"],
   logout: ["退出", "Log out"],
   operator_id: ["工号", "Operator id"],
+  operator: ["操作员", "Operator"],
   password: ["密码", "Password"],
   devices: ["设备墙", "Devices"],
   jobs: ["作业流", "Jobs"],
