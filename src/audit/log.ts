@@ -17,7 +17,7 @@
 import type { Statement } from "better-sqlite3";
 import { CodedError } from "../errors.ts";
 import type { Keys } from "../crypto/keys.ts";
-import { open, seal, waybillRef } from "../crypto/seal.ts";
+import { openKeyed, sealKeyed, waybillRef } from "../crypto/seal.ts";
 import { migrate, type Db } from "../db/open.ts";
 import {
   canonicalJson,
@@ -148,7 +148,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     const enc =
       input.waybillNo === undefined
         ? null
-        : seal(keys.data, Buffer.from(input.waybillNo, "utf8"), waybillAad(site, gateway, seq));
+        : sealKeyed(keys, Buffer.from(input.waybillNo, "utf8"), waybillAad(site, gateway, seq));
     const place = canonicalJson({ site, area: input.area, workstation: input.workstation });
     const actor = canonicalJson({ operator: input.operator, client: input.client });
     const target = canonicalJson({
@@ -252,8 +252,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     },
     openWaybill(record) {
       if (record.waybill_enc === null) return null;
-      const plain = open(
-        keys.data,
+      const plain = openKeyed(
+        keys,
         record.waybill_enc,
         waybillAad(record.site, record.gateway, record.seq),
       );

@@ -49,6 +49,8 @@ export const AUDIT_ACTIONS = [
   "operator.login_failed",
   "operator.logout",
   "alert.acknowledged",
+  "keys.rotated",
+  "payload.purged",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -25,6 +25,7 @@ import {
   linkSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   statSync,
   unlinkSync,
@@ -50,6 +51,12 @@ export interface Keys {
    * ones its records were written with (e.g. a database restored without its keys directory).
    */
   readonly fingerprint: string;
+  /** Key id of `data` (8 hex characters, see {@link dataKeyId}); new seals carry it. */
+  readonly dataKeyId: string;
+  /** Every data key generation by key id, to open what older keys sealed. */
+  readonly dataKeys: ReadonlyMap<string, KeyObject>;
+  /** Key id of generation 1 (`data.key`), which opened-only version-1 seals use. */
+  readonly firstDataKeyId: string;
 }
 
 // POSIX permission bits; Windows reports synthetic modes, so the checks are skipped there.
@@ -79,15 +86,75 @@ export function loadOrCreateKeys(dataDir: string): Keys {
     .update(dataBytes)
     .digest("hex")
     .slice(0, 32);
+  const firstDataKeyId = dataKeyId(dataBytes);
+  const dataKeys = new Map<string, KeyObject>([[firstDataKeyId, createSecretKey(dataBytes)]]);
+  let current = firstDataKeyId;
+  // Rotated generations: data.2.key, data.3.key … (see rotateDataKey); the highest is current.
+  for (const g of rotatedGenerations(dir)) {
+    const bytes = loadOrCreateKeyFile(dir, rotatedFile(g));
+    current = dataKeyId(bytes);
+    dataKeys.set(current, createSecretKey(bytes));
+    bytes.fill(0);
+  }
   const keys: Keys = {
     hmac: createSecretKey(hmacBytes),
-    data: createSecretKey(dataBytes),
+    data: dataKeys.get(current) ?? createSecretKey(dataBytes),
     fingerprint,
+    dataKeyId: current,
+    dataKeys,
+    firstDataKeyId,
   };
   // createSecretKey copied the bytes; do not leave extra copies of the secrets on the heap.
   hmacBytes.fill(0);
   dataBytes.fill(0);
   return keys;
+}
+
+/**
+ * The id of a data key: 8 lowercase hex characters of SHA-256("labelgate/data-key-id/v1" NUL ‖
+ * key). It names the key in every value sealed under it, without revealing the key.
+ */
+export function dataKeyId(key: Uint8Array): string {
+  return createHash("sha256")
+    .update("labelgate/data-key-id/v1\0")
+    .update(key)
+    .digest("hex")
+    .slice(0, 8);
+}
+
+const rotatedFile = (generation: number) => `data.${generation}.key`;
+
+function rotatedGenerations(dir: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    throw ioError("keys", e);
+  }
+  return names
+    .map((n) => /^data\.([1-9][0-9]{0,5})\.key$/.exec(n)?.[1])
+    .filter((g): g is string => g !== undefined)
+    .map(Number)
+    .filter((g) => g >= 2)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * Key rotation (`labelgate keys rotate`): creates the next data key generation
+ * (`data.<n>.key`, 0600, atomically). Values are sealed under it from the next start of the
+ * daemon on; older generations stay, so everything sealed before still opens. The HMAC key of
+ * `waybill_ref` is not rotated: look-ups of old records depend on it. Returns the new key's id
+ * and generation.
+ */
+export function rotateDataKey(dataDir: string): { id: string; generation: number } {
+  const dir = join(dataDir, "keys");
+  ensureKeyDir(dataDir, dir);
+  loadOrCreateKeyFile(dir, KEY_FILES.data).fill(0); // generation 1 exists before any rotation
+  const generation = (rotatedGenerations(dir).at(-1) ?? 1) + 1;
+  const bytes = loadOrCreateKeyFile(dir, rotatedFile(generation));
+  const id = dataKeyId(bytes);
+  bytes.fill(0);
+  return { id, generation };
 }
 
 /** File name of the Ed25519 checkpoint signing key under `<dataDir>/keys/` (PKCS #8 DER). */

@@ -87,6 +87,90 @@ export function open(key: KeyObject, sealed: Uint8Array, aad?: string): Uint8Arr
   }
 }
 
+/** First byte of a sealed value that names its key (see {@link sealKeyed}). */
+export const SEAL_VERSION_KEYED = 0x02;
+/** Bytes of the key id in a version-2 sealed value. */
+export const KEY_ID_BYTES = 4;
+
+/** The data keys a keyed seal needs (`Keys` satisfies it). */
+export type DataKeyring = Pick<Keys, "data" | "dataKeyId" | "dataKeys" | "firstDataKeyId">;
+
+/**
+ * Encrypts under the keyring's current data key and names that key in the value, so keys can be
+ * rotated (`labelgate keys rotate`) without losing what older keys sealed. Layout:
+ * `0x02 ‖ key id (4) ‖ nonce (12) ‖ ciphertext ‖ tag (16)`; the additional authenticated data is
+ * `0x02 ‖ key id ‖ UTF-8(aad)`, so neither the version nor the key id can be swapped.
+ */
+export function sealKeyed(ring: DataKeyring, plaintext: Uint8Array, aad: string): Uint8Array {
+  checkKey(ring.data);
+  const kid = Buffer.from(ring.dataKeyId, "hex");
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv(CIPHER, ring.data, nonce, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.concat([Uint8Array.of(SEAL_VERSION_KEYED), kid, Buffer.from(aad, "utf8")]));
+  const body = cipher.update(plaintext);
+  const final = cipher.final();
+  return Buffer.concat([
+    Uint8Array.of(SEAL_VERSION_KEYED),
+    kid,
+    nonce,
+    body,
+    final,
+    cipher.getAuthTag(),
+  ]);
+}
+
+/**
+ * Opens a value made by {@link sealKeyed} with the key it names, or a version-1 value made by
+ * {@link seal} with the first data key (values sealed before key ids existed). Throws CodedError
+ * `internal` with `details.reason` `"seal_unknown_key"` (the key id is not in the keyring), or as
+ * {@link open} does.
+ */
+export function openKeyed(ring: DataKeyring, sealed: Uint8Array, aad: string): Uint8Array {
+  if (sealed[0] === SEAL_VERSION) {
+    const first = ring.dataKeys.get(ring.firstDataKeyId);
+    if (first === undefined) throw unknownKey(ring.firstDataKeyId);
+    return open(first, sealed, aad);
+  }
+  if (sealed[0] !== SEAL_VERSION_KEYED) return open(ring.data, sealed, aad); // reports the version
+  if (sealed.length < 1 + KEY_ID_BYTES + NONCE_BYTES + TAG_BYTES) {
+    throw new CodedError("internal", "sealed value is too short", {
+      reason: "seal_too_short",
+      size: sealed.length,
+      minimum: 1 + KEY_ID_BYTES + NONCE_BYTES + TAG_BYTES,
+    });
+  }
+  const kid = Buffer.from(sealed.subarray(1, 1 + KEY_ID_BYTES)).toString("hex");
+  const key = ring.dataKeys.get(kid);
+  if (key === undefined) throw unknownKey(kid);
+  checkKey(key);
+  const at = 1 + KEY_ID_BYTES;
+  const nonce = sealed.subarray(at, at + NONCE_BYTES);
+  const body = sealed.subarray(at + NONCE_BYTES, sealed.length - TAG_BYTES);
+  const decipher = createDecipheriv(CIPHER, key, nonce, { authTagLength: TAG_BYTES });
+  decipher.setAAD(Buffer.concat([sealed.subarray(0, at), Buffer.from(aad, "utf8")]));
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  const plain = decipher.update(body);
+  try {
+    const rest = decipher.final();
+    return rest.length === 0 ? plain : Buffer.concat([plain, rest]);
+  } catch (e) {
+    plain.fill(0);
+    throw new CodedError(
+      "internal",
+      "sealed value failed authentication",
+      { reason: "seal_auth_failed", size: sealed.length },
+      e,
+    );
+  }
+}
+
+function unknownKey(kid: string): CodedError {
+  return new CodedError("internal", "sealed value names a data key that is not in keys/", {
+    reason: "seal_unknown_key",
+    key_id: kid,
+  });
+}
+
 /**
  * Normalizes a waybill number before it is tagged: Unicode NFKC (full-width `ＳＦ１２３` becomes
  * `SF123`, as a scanner in a Chinese IME might send), surrounding white space removed, upper

@@ -2,8 +2,7 @@
  * Adapters from the gateway's keys to the small ports other modules declare, so those modules
  * never hold key material themselves (`main.ts` wires them).
  */
-import type { Keys } from "./keys.ts";
-import { open, seal } from "./seal.ts";
+import { openKeyed, sealKeyed, type DataKeyring } from "./seal.ts";
 
 /** Seals and opens data at rest under the gateway's data key (same contract as `seal`/`open`). */
 export interface Sealer {
@@ -13,10 +12,13 @@ export interface Sealer {
   open(sealed: Uint8Array, aad: string): Uint8Array;
 }
 
-/** A {@link Sealer} over `keys.data` (AES-256-GCM). */
-export function createSealer(keys: Pick<Keys, "data">): Sealer {
+/**
+ * A {@link Sealer} over the current data key (AES-256-GCM), naming the key in each value so a
+ * rotated key still opens what it sealed (`sealKeyed` / `openKeyed`).
+ */
+export function createSealer(keys: DataKeyring): Sealer {
   return {
-    seal: (plaintext, aad) => seal(keys.data, plaintext, aad),
-    open: (sealed, aad) => open(keys.data, sealed, aad),
+    seal: (plaintext, aad) => sealKeyed(keys, plaintext, aad),
+    open: (sealed, aad) => openKeyed(keys, sealed, aad),
   };
 }
