@@ -8,6 +8,7 @@ export async function runStart(opts: {
   config?: string;
   dataDir?: string;
   mqttPort?: number;
+  httpPort?: number;
 }): Promise<number> {
   let config: Config;
   try {
@@ -22,6 +23,8 @@ export async function runStart(opts: {
       ...config,
       mqtt: { ...config.mqtt, embedded: { ...config.mqtt.embedded, port: opts.mqttPort } },
     };
+  if (opts.httpPort !== undefined)
+    config = { ...config, http: { ...config.http, enabled: true, port: opts.httpPort } };
   const logger = createLogger(config.log.level);
   let gateway;
   try {
@@ -32,6 +35,8 @@ export async function runStart(opts: {
     console.error(isCodedError(e) ? `${e.code}: ${e.message}` : `failed to start: ${String(e)}`);
     return 1;
   }
+  if (gateway.webUrl !== undefined)
+    logger.info({ url: `${gateway.webUrl}/console/` }, "supervisor console");
   for (const [id, sim] of gateway.simulators) {
     logger.info(
       { device: id, port: sim.port, output: sim.outputDir },
