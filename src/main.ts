@@ -78,11 +78,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const writer = createGroupCommit(db, {
     onFailure: (e) => {
       logger.error({ err: e }, "the database cannot be made durable; printing stopped");
-      publish(t.gatewayAlert, {
-        type: "audit_unavailable",
-        severity: "critical",
-        ts: new Date(clock()).toISOString(),
-      });
+      web.auditFailure();
     },
   });
   const commit = writer.commit;
@@ -161,12 +157,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       preflight: access.admission.preflight,
       clock,
       logger,
-      onAuditFailure: () =>
-        publish(t.gatewayAlert, {
-          type: "audit_unavailable",
-          severity: "critical",
-          ts: new Date(clock()).toISOString(),
-        }),
+      onAuditFailure: () => web.auditFailure(),
     },
   });
   const { devices, simulators } = deviceManager;
