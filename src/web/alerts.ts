@@ -86,19 +86,25 @@ export function createAlertStore(
   return {
     raise(a) {
       const ts = new Date(clock()).toISOString();
-      const info = db
-        .prepare(
-          "INSERT INTO alerts (ts, type, severity, device, operator, detail) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .run(
-          ts,
-          a.type,
-          a.severity,
-          a.device ?? null,
-          a.operator ?? null,
-          JSON.stringify(a.detail),
-        );
-      const alert = toAlert(get.get(Number(info.lastInsertRowid))!);
+      let alert: Alert;
+      try {
+        const info = db
+          .prepare(
+            "INSERT INTO alerts (ts, type, severity, device, operator, detail) VALUES (?, ?, ?, ?, ?, ?)",
+          )
+          .run(
+            ts,
+            a.type,
+            a.severity,
+            a.device ?? null,
+            a.operator ?? null,
+            JSON.stringify(a.detail),
+          );
+        alert = toAlert(get.get(Number(info.lastInsertRowid))!);
+      } catch {
+        // The database may be what failed (audit_unavailable): the alert still goes out, id 0.
+        alert = { id: 0, ts, ...a };
+      }
       onRaised(alert);
       return alert;
     },

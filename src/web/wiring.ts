@@ -150,11 +150,7 @@ export function createWebSupport(o: WebSupportOptions) {
     },
     /** The audit log cannot be written: recorded, published, shown. */
     auditFailure() {
-      try {
-        alerts.raise({ type: "audit_unavailable", severity: "critical", detail: {} });
-      } catch (err) {
-        o.logger.error({ err }, "the audit_unavailable alert could not be stored");
-      }
+      alerts.raise({ type: "audit_unavailable", severity: "critical", detail: {} });
     },
     /** Starts the HTTP server when `http.enabled`; resolves undefined otherwise. */
     stop() {
@@ -195,9 +191,22 @@ export function createWebSupport(o: WebSupportOptions) {
         const head = db.prepare<[], { seq: number }>("SELECT max(seq) AS seq FROM audit_log").get();
         set("labelgate_audit_head_seq", {}, head?.seq ?? 0);
       });
+      // A failed verification raises one alert until the chain verifies again.
+      let verifyFailing = false;
+      const verify = (d: Db) => {
+        const r = verifyAuditLog(d);
+        if (!r.ok && !verifyFailing)
+          alerts.raise({
+            type: "audit_verify_failed",
+            severity: "critical",
+            detail: { seq: r.firstBad.seq, reason: r.firstBad.reason },
+          });
+        verifyFailing = !r.ok;
+        return r;
+      };
       const reader = createAuditReader({
         db,
-        verify: verifyAuditLog,
+        verify,
         waybillRef: (no) => waybillRef(s.keys, no),
         clock,
       });

@@ -223,5 +223,10 @@ describe("HTTP API against a running gateway", () => {
       data: Array<{ type: string }>;
     };
     expect(alerts.data.filter((a) => a.type === "lockdown")).toHaveLength(2);
+    // …and went out on gateway/{gw}/alert.
+    const published = await g.probe.waitFor(
+      (m) => m.topic === "labelgate/demo/gateway/gw1/alert" && m.json["type"] === "lockdown",
+    );
+    expect(published.json).toMatchObject({ severity: "critical", detail: { state: "on" } });
   });
 });
