@@ -94,6 +94,8 @@ export interface LabelgateOptions {
   /** Status polling interval (default 5000, the product default). */
   statusPollMs?: number;
   logLevel?: string;
+  /** Where the data dir goes (default `dir`); `/dev/shm/…` makes fsync nearly free (not durable). */
+  dataDirRoot?: string;
 }
 
 /**
@@ -107,7 +109,8 @@ export async function startLabelgate(
   ports: number[],
   o: LabelgateOptions = {},
 ): Promise<LabelgateRelay> {
-  const dataDir = join(dir, "data");
+  const dataDir = join(o.dataDirRoot ?? dir, "data");
+  mkdirSync(dir, { recursive: true });
   mkdirSync(dataDir, { recursive: true });
   const config = {
     site: SITE,
