@@ -170,6 +170,154 @@ keysCmd
     process.exitCode = (await import("./keys.ts")).runKeysRotate(opts);
   });
 
+// Access administration (issue #8): src/cli/access.ts, waybill.ts, broker-acl.ts.
+type Site = { dataDir: string; config?: string };
+const siteOptions = (c: Command) =>
+  c
+    .option("-d, --data-dir <dir>", "data directory", "./data")
+    .option("-c, --config <file>", "take data_dir, site and gateway from this configuration file");
+const accessCli = () => import("./access.ts");
+
+const operators = program.command("operators").description("operators (people) and their roles");
+siteOptions(
+  operators
+    .command("add")
+    .description("add an active operator; --password-stdin reads a password from standard input")
+    .argument("<id>", "operator id, e.g. E10293 (never a name)")
+    .requiredOption("--role <role>", "operator, supervisor or admin")
+    .option("--password-stdin", "read the operator's password from the first line of stdin"),
+).action(async (id: string, o: Site & { role: "operator"; passwordStdin?: boolean }) => {
+  process.exitCode = await (await accessCli()).operatorsCli.add(o, id);
+});
+siteOptions(
+  operators
+    .command("disable")
+    .description("disable an operator (departed staff): their new and queued jobs are refused")
+    .argument("<id>"),
+).action(async (id: string, o: Site) => {
+  process.exitCode = await (await accessCli()).operatorsCli.setStatus(o, id, false);
+});
+siteOptions(
+  operators.command("enable").description("enable an operator again").argument("<id>"),
+).action(async (id: string, o: Site) => {
+  process.exitCode = await (await accessCli()).operatorsCli.setStatus(o, id, true);
+});
+siteOptions(
+  operators.command("list").description("list operators: id, role, status").option("--json"),
+).action(async (o: Site & { json?: boolean }) => {
+  process.exitCode = await (await accessCli()).operatorsCli.list(o);
+});
+
+const clients = program
+  .command("clients")
+  .description("MQTT clients (workstations, scanners, supervisors' tools, gateways)");
+siteOptions(
+  clients
+    .command("add")
+    .description("add an active client; its password comes on standard input (--password-stdin)")
+    .argument("<id>", "client id = MQTT username, e.g. ws-12")
+    .requiredOption("--role <role>", "workstation, scanner, supervisor or gateway")
+    .option("--password-stdin", "read the password from the first line of stdin"),
+).action(async (id: string, o: Site & { role: "workstation"; passwordStdin?: boolean }) => {
+  process.exitCode = await (await accessCli()).clientsCli.add(o, id);
+});
+siteOptions(clients.command("disable").description("disable a client").argument("<id>")).action(
+  async (id: string, o: Site) => {
+    process.exitCode = await (await accessCli()).clientsCli.disable(o, id);
+  },
+);
+siteOptions(clients.command("list").description("list clients: id, role, status")).action(
+  async (o: Site) => {
+    process.exitCode = await (await accessCli()).clientsCli.list(o);
+  },
+);
+
+const approvals = program.command("approvals").description("two-person approvals (Art. 15)");
+siteOptions(
+  approvals
+    .command("request")
+    .description("request an approval; prints it as JSON (its id goes in the job's `approval`)")
+    .requiredOption("--operator <id>", "the requester")
+    .requiredOption(
+      "--action <a>",
+      "print.bulk, print.reprint_over_limit, audit.export or audit.purge",
+    )
+    .requiredOption("--reason <text>", "why")
+    .option("--scope <json>", "what exactly is approved, a JSON object"),
+).action(async (o: Site & { operator: string; action: string; reason: string; scope?: string }) => {
+  process.exitCode = await (await accessCli()).approvalsCli.request(o);
+});
+for (const [name, grant] of [
+  ["grant", true],
+  ["deny", false],
+] as const) {
+  siteOptions(
+    approvals
+      .command(name)
+      .description(
+        `${name} a pending approval; --operator must be an active supervisor other than the requester`,
+      )
+      .argument("<id>")
+      .requiredOption("--operator <id>", "the deciding supervisor"),
+  ).action(async (id: string, o: Site & { operator: string }) => {
+    process.exitCode = await (await accessCli()).approvalsCli.decide(o, id, grant);
+  });
+}
+siteOptions(
+  approvals.command("list").description("list approvals as JSON lines").option("--status <s>"),
+).action(async (o: Site & { status?: string }) => {
+  process.exitCode = await (await accessCli()).approvalsCli.list(o);
+});
+
+const lockdown = program.command("lockdown").description("freeze printing and exports (Art. 10)");
+for (const name of ["set", "lift"] as const) {
+  siteOptions(
+    lockdown
+      .command(name)
+      .description(name === "set" ? "freeze all printing and exports" : "lift the lockdown")
+      .requiredOption("--operator <id>", "an active supervisor")
+      .requiredOption("--reason <text>", "why"),
+  ).action(async (o: Site & { operator: string; reason: string }) => {
+    process.exitCode = await (await accessCli()).lockdownCli[name](o);
+  });
+}
+siteOptions(lockdown.command("status").description("show whether a lockdown is in force")).action(
+  async (o: Site) => {
+    process.exitCode = await (await accessCli()).lockdownCli.status(o);
+  },
+);
+
+const waybill = program.command("waybill").description("the life of waybill numbers (Art. 13)");
+siteOptions(
+  waybill
+    .command("history")
+    .description("first print, reprints, voids, RFID encodes and audit records of one number")
+    .argument("<number>")
+    .option("--json", "one JSON object"),
+).action(async (no: string, o: Site & { json?: boolean }) => {
+  process.exitCode = await (await import("./waybill.ts")).runWaybillHistory(o, no);
+});
+siteOptions(
+  waybill
+    .command("void")
+    .description("void a number: it can never be printed again")
+    .argument("<number>")
+    .requiredOption("--operator <id>", "an active operator")
+    .requiredOption("--reason <text>", "why"),
+).action(async (no: string, o: Site & { operator: string; reason: string }) => {
+  process.exitCode = await (await import("./waybill.ts")).runWaybillVoid(o, no);
+});
+
+siteOptions(
+  program
+    .command("broker-acl")
+    .description("write Mosquitto password_file and acl_file equal to the embedded broker's policy")
+    .requiredOption("--password-file <file>", "Mosquitto password_file to write (mode 0600)")
+    .requiredOption("--acl-file <file>", "Mosquitto acl_file to write (mode 0600)"),
+).action(async (o: Site & { passwordFile: string; aclFile: string }) => {
+  process.exitCode = await (await import("./broker-acl.ts")).runBrokerAcl(o);
+});
+
 const config = program.command("config").description("configuration tools");
 config
   .command("check")
