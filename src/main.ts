@@ -15,6 +15,7 @@ import { createDeviceManager } from "./devices/manager.ts";
 import type { DeviceRuntime } from "./devices/runtime.ts";
 import { gatewayInfo } from "./gateway-docs.ts";
 import { createInbox } from "./jobs/inbox.ts";
+import { createPayloadPurger } from "./jobs/payload-purge.ts";
 import { createIntake } from "./jobs/intake.ts";
 import type { Reply } from "./jobs/ports.ts";
 import { recoverUnfinished } from "./jobs/recovery.ts";
@@ -91,6 +92,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     origin: checkpointOrigin(config.site, config.gateway),
     clock,
     logger,
+    intervalMs: config.audit.checkpoint_interval_s * 1000,
+    maxRecords: config.audit.checkpoint_records,
     publish: (note) => {
       if (!mqttConn) return;
       mqttConn
@@ -99,6 +102,14 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     },
   });
   writer.onDurable(checkpointer.recordsAdded);
+  // Finished jobs' sealed payloads leave the inbox after audit.payload_retention_h (audited).
+  const payloadPurger = createPayloadPurger({
+    db,
+    audit: auditAppend,
+    retentionMs: config.audit.payload_retention_h * 3_600_000,
+    clock,
+    logger,
+  });
   const cleanups: Array<() => Promise<void> | void> = [];
 
   let broker: EmbeddedBroker | undefined;
@@ -266,6 +277,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 
   deviceManager.start();
   checkpointer.start();
+  payloadPurger.start();
   recoverUnfinished({
     inbox,
     audit: auditAppend,
@@ -290,6 +302,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     webUrl: webServer?.url,
     async stop() {
       await deviceManager.stop();
+      payloadPurger.stop();
       await checkpointer.stop();
       await mqttConn?.close({ topic: t.gatewayState, payload: stateTopicPayload("offline") });
       for (const c of cleanups.reverse()) await c();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { accessSchema, waybillsSchema } from "./access-schema.ts";
+import { auditSchema } from "./audit-schema.ts";
 import { alertsSchema, httpSchema } from "./web-schema.ts";
 
 /**
@@ -212,6 +213,8 @@ export const configSchema = z.strictObject({
   http: httpSchema,
   alerts: alertsSchema,
   waybills: waybillsSchema,
+  /** Audit log, checkpoints and retention (src/config/audit-schema.ts, issue #7). */
+  audit: auditSchema,
   devices: z.array(deviceSchema).default([]),
 });
 

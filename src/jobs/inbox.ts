@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { CodedError } from "../errors.ts";
 import type { JobEnvelope } from "./envelope.ts";
 
 /**
@@ -157,6 +158,15 @@ export function createInbox(db: Database, sealer: Sealer): Inbox {
     envelope(jobId) {
       const r = envStmt.get(jobId);
       if (!r) throw new Error(`job ${jobId} is not in the inbox`);
+      // Emptied by the payload retention purge (src/jobs/payload-purge.ts) after the job finished.
+      if (r.envelope.length === 0)
+        throw new CodedError(
+          "invalid_request",
+          "the job's payload was purged after its retention window",
+          {
+            reason: "payload_purged",
+          },
+        );
       const plain = sealer.open(new Uint8Array(r.envelope), `job:${jobId}`);
       return JSON.parse(new TextDecoder().decode(plain)) as JobEnvelope;
     },
