@@ -24,7 +24,7 @@ const PUBLIC_STATE = [
 
 const PRODUCER: RoleRules = {
   // Jobs for the site's devices; replies only on the client's own subtree.
-  write: ["{site}/device/+/job"],
+  write: ["{site}/device/+/job", "{site}/pool/+/job"],
   read: ["{site}/reply/%u/#", ...PUBLIC_STATE],
 };
 
@@ -32,11 +32,17 @@ export const BROKER_POLICY: Readonly<Record<AccessRole, RoleRules>> = {
   workstation: PRODUCER,
   scanner: PRODUCER,
   supervisor: {
-    write: ["{site}/device/+/job", "{site}/device/+/cmd/+", "{site}/gateway/+/request/+"],
+    write: [
+      "{site}/device/+/job",
+      "{site}/pool/+/job",
+      "{site}/device/+/cmd/+",
+      "{site}/gateway/+/request/+",
+    ],
     read: [
       "{site}/reply/%u/#",
       ...PUBLIC_STATE,
       "{site}/gateway/+/response/+",
+      "{site}/device/+/response/+",
       "{site}/gateway/+/alert",
       "{site}/gateway/+/audit/checkpoint",
     ],
