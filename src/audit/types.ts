@@ -51,6 +51,7 @@ export const AUDIT_ACTIONS = [
   "alert.acknowledged",
   "keys.rotated",
   "payload.purged",
+  "job.resolved",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
