@@ -137,6 +137,51 @@ export function registerCoreApi(app: FastifyInstance, d: WebDeps, g: Guards, ses
     },
   );
 
+  // An in-doubt job (bytes left, print not confirmed) is never reprinted automatically: a
+  // supervisor looks at the printer and records what happened. A reprint is a new job with
+  // `reprint.reason`; this only closes the doubt.
+  app.post<{ Params: { id: string } }>(
+    "/api/v1/jobs/:id/resolve",
+    { preHandler: g.operator("supervisor") },
+    async (req, reply) =>
+      handle(reply, () => {
+        const j = d.jobs.get(req.params.id);
+        if (!j) throw new CodedError("invalid_request", "no such job", { path: "job_id" });
+        if (j.state !== "in_doubt")
+          throw new CodedError("invalid_request", `job is ${j.state}, not in_doubt`, {
+            path: "job_id",
+          });
+        const resolution = str(req.body, "resolution");
+        if (resolution !== "printed" && resolution !== "not_printed")
+          throw new CodedError("invalid_request", "resolution: printed or not_printed", {
+            path: "resolution",
+          });
+        const me = operatorOf(req).id;
+        if (resolution === "printed")
+          d.jobs.resolve(j.jobId, "done", { status: "ok", data: { resolved_by: me } });
+        else
+          d.jobs.resolve(j.jobId, "failed", {
+            status: "error",
+            error: { code: "in_doubt", message: "resolved as not printed", retryable: false },
+            data: { resolved_by: me },
+          });
+        auditBy(d, req, {
+          action: "job.resolved",
+          outcome: "ok",
+          reason: resolution,
+          jobId: j.jobId,
+          device: j.device,
+        });
+        d.bus.emit({
+          type: "job.resolved",
+          ts: new Date(d.clock()).toISOString(),
+          device: j.device,
+          job_id: j.jobId,
+        });
+        return jobView(d.jobs.get(j.jobId)!);
+      }),
+  );
+
   // The same intake as MQTT (`createIntake(...).submit`): the body is the envelope's bytes,
   // untouched, so validation, guard, idempotency and replies are those of the MQTT path.
   app.register(async (scoped) => {

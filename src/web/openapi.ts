@@ -36,6 +36,13 @@ const PATHS: Record<string, Record<string, Op>> = {
     },
   },
   "/api/v1/jobs/{id}": { get: { summary: "One job", role: "operator" } },
+  "/api/v1/jobs/{id}/resolve": {
+    post: {
+      summary: "Resolve an in-doubt job as printed or not_printed (audited job.resolved)",
+      role: "supervisor",
+      body: "{resolution}",
+    },
+  },
   "/api/v1/jobs/{id}/preview.png": {
     get: { summary: "Label preview (simulator PNG)", role: "operator" },
   },

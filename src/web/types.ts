@@ -9,7 +9,7 @@ import type { ClientStore } from "../access/clients.ts";
 import type { LockdownStore } from "../access/lockdown.ts";
 import type { OperatorStore } from "../access/operators.ts";
 import type { HttpConfig } from "../config/web-schema.ts";
-import type { InboxJob } from "../jobs/inbox.ts";
+import type { InboxJob, StoredOutcome } from "../jobs/inbox.ts";
 import type { AuditAppend, Reply } from "../jobs/ports.ts";
 import type { Logger } from "../log.ts";
 import type { AlertStore } from "./alerts.ts";
@@ -46,6 +46,8 @@ export interface WebDeps {
     get(jobId: string): InboxJob | undefined;
     /** Newest first. */
     list(q: { device?: string; state?: string; limit: number }): InboxJob[];
+    /** Sets the final state of an in-doubt job (the inbox's `setState`). */
+    resolve(jobId: string, state: "done" | "failed", outcome: StoredOutcome): void;
   };
   /** The MQTT intake, for a job that came over HTTP (`createIntake(...).submit`). */
   submit: (device: string, payload: Uint8Array, direct: (r: Reply) => void) => Promise<void>;

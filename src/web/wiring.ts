@@ -50,6 +50,8 @@ export interface WebStartOptions {
   submit: (device: string, payload: Uint8Array, direct: (r: Reply) => void) => Promise<void>;
   /** `payload.copies` of a stored job (for the preview numbering). */
   copiesOf: (jobId: string) => number;
+  /** Records a supervisor's resolution of an in-doubt job (`Inbox.setState`). */
+  resolveJob: (jobId: string, state: "done" | "failed", outcome: StoredOutcome) => void;
 }
 
 export function createWebSupport(o: WebSupportOptions) {
@@ -227,7 +229,7 @@ export function createWebSupport(o: WebSupportOptions) {
         lockdown: s.lockdown,
         clients: s.clients,
         devices,
-        jobs: createJobReader(db),
+        jobs: { ...createJobReader(db), resolve: s.resolveJob },
         submit: s.submit,
         audit: { ...reader, append: appendRaw },
         preview: (jobId) => previews.find(jobId),

@@ -207,6 +207,34 @@ describe("HTTP API against a running gateway", () => {
     expect(after.has("labelgate_queue_length")).toBe(true);
   });
 
+  it("a supervisor resolves an in-doubt job; an operator cannot", async () => {
+    const sim = g.gateway.simulators.get("zpl-1")!;
+    const rt = g.gateway.devices.get("zpl-1")! as { write: (b: Uint8Array) => Promise<void> };
+    const write = rt.write;
+    // The printer goes silent right after it took the bytes: the confirmation read-back fails.
+    rt.write = async (b) => {
+      await write(b);
+      sim.faults.silent(true);
+    };
+    const env = job();
+    try {
+      const res = await op.post("/api/v1/jobs?wait_ms=20000", env);
+      expect(((await res.json()) as { status: string }).status).toBe("in_doubt");
+    } finally {
+      rt.write = write;
+      sim.faults.silent(false);
+    }
+    const path = `/api/v1/jobs/${env.job_id}/resolve`;
+    expect((await op.post(path, { resolution: "printed" })).status).toBe(403);
+    expect((await s1.post(path, { resolution: "maybe" })).status).toBe(400);
+    const ok = await s1.post(path, { resolution: "printed" });
+    expect(await ok.json()).toMatchObject({ data: { state: "done", outcome: { status: "ok" } } });
+    expect((await s1.post(path, { resolution: "printed" })).status).toBe(400);
+    const rows = g.auditRows().filter((r) => r.job_id === env.job_id);
+    expect(rows.map((r) => r.action)).toContain("print.in_doubt");
+    expect(rows.at(-1)).toMatchObject({ action: "job.resolved", reason: "printed" });
+  });
+
   it("lockdown refuses new jobs until lifted; both switches audited and alerted", async () => {
     expect((await op.post("/api/v1/lockdown", { active: true, reason: "x" })).status).toBe(403);
     expect((await s1.post("/api/v1/lockdown", { active: true, reason: "事件响应" })).status).toBe(
