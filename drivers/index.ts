@@ -4,9 +4,11 @@
  */
 import type { DriverDefinition } from "./types.ts";
 import { zebraZpl } from "./zebra-zpl/index.ts";
+import { uhfR2000 } from "./uhf-r2000/index.ts";
 
 export const DRIVERS: Record<string, DriverDefinition> = Object.freeze({
   [zebraZpl.id]: zebraZpl,
+  [uhfR2000.id]: uhfR2000,
 });
 
 /** The driver registered under `id`, or undefined for an unknown id. */

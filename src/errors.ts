@@ -92,6 +92,36 @@ export const ERROR_CODES = {
     retryable: false,
     summary: "the waybill number was printed before: a reprint needs `reprint.reason`",
   },
+  rfid_no_tag: {
+    retryable: true,
+    summary: "no RFID tag answered in the encoder's field (a printer voided its labels)",
+  },
+  rfid_multiple_tags: {
+    retryable: true,
+    summary: "more than one tag is in the encoder's field, so none was written",
+  },
+  rfid_access_denied: {
+    retryable: false,
+    summary: "the tag refused the site's access password (locked by someone else)",
+  },
+  rfid_memory_locked: { retryable: false, summary: "the tag's memory is permanently locked" },
+  rfid_antenna_missing: { retryable: true, summary: "the encoder reports no antenna" },
+  rfid_insufficient_power: {
+    retryable: true,
+    summary: "the tag answered but the write did not complete (weak signal)",
+  },
+  rfid_verify_failed: {
+    retryable: true,
+    summary: "the read-back did not match the EPC written; the tag is not locked",
+  },
+  rfid_epc_invalid: {
+    retryable: false,
+    summary: "a number of the rfid block does not fit the EPC scheme (the field is named)",
+  },
+  rfid_not_configured: {
+    retryable: false,
+    summary: "the site has no rfid.access_password, so no tag is encoded",
+  },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

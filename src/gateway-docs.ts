@@ -36,5 +36,11 @@ export function gatewayInfo(
 export function redactConfig(config: Config): unknown {
   const { tls, ...mqtt } = config.mqtt;
   delete mqtt.password;
-  return { ...config, mqtt: { ...mqtt, ...(tls && { tls: { configured: true } }) } };
+  // The RFID access password unlocks every tag the site encoded: say only whether it is set.
+  const { access_password: rfidPassword, ...rfid } = config.rfid;
+  return {
+    ...config,
+    mqtt: { ...mqtt, ...(tls && { tls: { configured: true } }) },
+    rfid: { ...rfid, access_password_configured: rfidPassword !== undefined },
+  };
 }

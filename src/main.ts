@@ -25,6 +25,7 @@ import { topics as makeTopics } from "./mqtt/topics.ts";
 import { registerAccessActions } from "./management/access-actions.ts";
 import { createManagementRouter, type ManagementRouter } from "./management/router.ts";
 import { guardWaybillData } from "./privacy/index.ts";
+import { createRfidIntakeCheck } from "./rfid/intake.ts";
 import { createWebSupport } from "./web/wiring.ts";
 import type { HostedSimulator } from "./simulators/index.ts";
 
@@ -157,6 +158,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       preflight: access.admission.preflight,
       clock,
       logger,
+      rfid: config.rfid,
       onAuditFailure: () => web.auditFailure(),
     },
   });
@@ -181,6 +183,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     deviceKinds: (id) => devices.get(id)?.driver.jobKinds,
     guard: (data, now) =>
       guardWaybillData(data, { phoneMinHidden: config.privacy.phone_min_hidden, now }),
+    rfid: createRfidIntakeCheck(config.rfid, config.privacy.phone_min_hidden),
     admission: access.admission,
     inbox,
     transaction,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { rfidSchema } from "../rfid/config.ts";
 import { accessSchema, waybillsSchema } from "./access-schema.ts";
 import { auditSchema } from "./audit-schema.ts";
 import { alertsSchema, httpSchema } from "./web-schema.ts";
@@ -215,6 +216,8 @@ export const configSchema = z.strictObject({
   waybills: waybillsSchema,
   /** Audit log, checkpoints and retention (src/config/audit-schema.ts, issue #7). */
   audit: auditSchema,
+  /** RFID encoding: EPC numbering and the site access password (src/rfid/config.ts). */
+  rfid: rfidSchema,
   devices: z.array(deviceSchema).default([]),
 });
 

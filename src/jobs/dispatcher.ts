@@ -4,6 +4,8 @@ import type { DeviceRuntime } from "../devices/runtime.ts";
 import { CodedError, isCodedError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { renderTemplate } from "../templates/index.ts";
+import type { RfidConfig } from "../rfid/config.ts";
+import { runRfidJob } from "../rfid/run.ts";
 import type { JobEnvelope } from "./envelope.ts";
 import type { Inbox, StoredOutcome } from "./inbox.ts";
 import type { AuditAppend, DeviceEventSend, Reply, ReplySend } from "./ports.ts";
@@ -16,6 +18,8 @@ export interface DispatcherDeps {
   transaction: <T>(fn: () => T) => T;
   /** Group commit: resolves once `fn`'s batch is durable (see `src/db/group-commit.ts`). */
   commit: <T>(fn: () => T) => Promise<T>;
+  /** The site's RFID settings (config `rfid`); jobs with an rfid block need them. */
+  rfid?: RfidConfig;
   clock: () => number;
   logger: Logger;
   /**
@@ -218,7 +222,25 @@ export function createDeviceQueue(
       return finish(jobId, "failed", reply, job.replyTo);
     }
 
-    const { label, waybillNo } = renderTemplate(env.payload.template, env.payload.data);
+    // RFID (rfid.encode, or a label with an rfid block): an interactive exchange through the
+    // driver's execute hook (src/rfid/run.ts), with the same audit-before-first-byte rule.
+    if (env.kind === "rfid.encode" || env.payload.rfid !== undefined) {
+      return runRfidJob({
+        device,
+        env,
+        jobId,
+        base,
+        actor,
+        config: d.rfid,
+        audit: d.audit,
+        commit: d.commit,
+        setState: (state) => d.inbox.setState(jobId, state, d.clock()),
+        finish: (state, reply) => finish(jobId, state, reply, job.replyTo),
+        confirmTimeoutMs,
+      });
+    }
+
+    const { label, waybillNo } = renderTemplate(env.payload.template ?? "", env.payload.data);
     const one = device.compile(label);
     const bytes = repeat(one, env.payload.copies);
     const digest = createHash("sha256").update(bytes).digest("hex");

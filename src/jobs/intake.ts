@@ -20,6 +20,8 @@ export interface IntakeDeps {
   /** Device ids this gateway owns, with the job kinds each accepts. */
   deviceKinds: (id: string) => readonly string[] | undefined;
   guard: (data: unknown, now: number) => GuardVerdict;
+  /** Checks a job's `rfid` block (src/rfid/intake.ts); absent: jobs with one are refused. */
+  rfid?: (env: JobEnvelope) => { waybillNo?: string };
   /** Access rules (lockdown, operator, exemption, waybill life cycle, approvals); see src/access/admission.ts. */
   admission?: Admission;
   inbox: Inbox;
@@ -237,7 +239,16 @@ export function createIntake(d: IntakeDeps) {
     }
     // Validates the data against the template now, so a job that cannot print is refused at the
     // door instead of failing later on the device queue.
-    const rendered = renderTemplate(env.payload.template, env.payload.data);
+    // RFID: what goes on the tag is checked at the door too (privacy guard, EPC ranges).
+    if (env.payload.rfid !== undefined && d.rfid === undefined)
+      throw new CodedError("rfid_not_configured", "this gateway encodes no RFID tags", {
+        path: "payload.rfid",
+      });
+    const tag = d.rfid?.(env) ?? {};
+    const rendered =
+      env.kind === "rfid.encode"
+        ? tag
+        : renderTemplate(env.payload.template ?? "", env.payload.data);
     const inserted = await d.commit(() => {
       if (!d.inbox.insert(env, device, contentHash, now)) return false;
       d.audit({

@@ -5,7 +5,9 @@
  */
 import type { DriverDefinition } from "../../drivers/types.ts";
 import { createZplSimulator } from "../../drivers/zebra-zpl/simulator.ts";
+import { join } from "node:path";
 import { hostSimulatorOnTcp, type TcpHostLogger } from "./tcp-host.ts";
+import { createHostedR2000, isRfidFault, RFID_FAULTS, setRfidFault } from "./rfid.ts";
 
 export { createMemoryTransport } from "./memory.ts";
 export type { MemoryTransport, MemoryDeviceSide, MemoryTransportOptions } from "./memory.ts";
@@ -86,6 +88,40 @@ export async function hostDeviceSimulator(o: HostDeviceSimulatorOptions): Promis
           disconnectClients: () => hosted.disconnectClients(),
         },
         close: () => hosted.close(),
+      };
+    }
+    case "uhf-r2000": {
+      // The encoder's serial line, hosted on loopback TCP (a serial-device server, ser2net
+      // style); tests host the same simulator on a socat PTY. Tag memory goes to <n>.json.
+      let r: ReturnType<typeof createHostedR2000> | undefined;
+      const dir = join(o.dataDir, "sim", o.device.id);
+      const hosted = await hostSimulatorOnTcp({
+        deviceId: o.device.id,
+        dataDir: o.dataDir,
+        port: o.device.transport.port,
+        logger: o.logger,
+        createSimulator: (sink) => (r = createHostedR2000(sink, dir)).simulator,
+        preview: false,
+      });
+      const rig = r!;
+      return {
+        deviceId: o.device.id,
+        port: hosted.port,
+        outputDir: hosted.outputDir,
+        faults: {
+          conditions: RFID_FAULTS,
+          set(condition, on) {
+            if (!isRfidFault(condition))
+              throw new RangeError(`unknown simulator fault ${condition}`);
+            setRfidFault(rig.field, condition, on, rig.simulator);
+          },
+          silent: (on) => rig.simulator.setSilent(on),
+          disconnectClients: () => hosted.disconnectClients(),
+        },
+        close: async () => {
+          await hosted.close();
+          await rig.files.flush();
+        },
       };
     }
     default:
