@@ -5,7 +5,7 @@
  */
 import { defineDriver } from "../types.ts";
 import { encodeTagR2000 } from "./encode.ts";
-import { r2000StatusQuery } from "./status.ts";
+import { r2000IdentityQuery, r2000StatusQuery } from "./status.ts";
 
 export const uhfR2000 = defineDriver({
   // Stable: it appears in audit records and never changes.
@@ -22,6 +22,7 @@ export const uhfR2000 = defineDriver({
     throw new RangeError("uhf-r2000 does not print labels");
   },
   status: r2000StatusQuery,
+  identity: r2000IdentityQuery,
   execute(job, io, options) {
     return encodeTagR2000(job.rfid, io, options);
   },
