@@ -15,6 +15,7 @@ import { createDeviceManager } from "./devices/manager.ts";
 import type { DeviceRuntime } from "./devices/runtime.ts";
 import { gatewayInfo } from "./gateway-docs.ts";
 import { createInbox } from "./jobs/inbox.ts";
+import { createPayloadPurger } from "./jobs/payload-purge.ts";
 import { createIntake } from "./jobs/intake.ts";
 import type { Reply } from "./jobs/ports.ts";
 import { recoverUnfinished } from "./jobs/recovery.ts";
@@ -92,6 +93,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     origin: checkpointOrigin(config.site, config.gateway),
     clock,
     logger,
+    record: () => auditAppend({ action: "checkpoint.published", outcome: "ok" }),
+    intervalMs: config.audit.checkpoint_interval_s * 1000,
+    maxRecords: config.audit.checkpoint_records,
     publish: (note) => {
       if (!mqttConn) return;
       mqttConn
@@ -100,6 +104,14 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     },
   });
   writer.onDurable(checkpointer.recordsAdded);
+  // Finished jobs' sealed payloads leave the inbox after audit.payload_retention_h (audited).
+  const payloadPurger = createPayloadPurger({
+    db,
+    audit: auditAppend,
+    retentionMs: config.audit.payload_retention_h * 3_600_000,
+    clock,
+    logger,
+  });
   const cleanups: Array<() => Promise<void> | void> = [];
 
   let broker: EmbeddedBroker | undefined;
@@ -270,6 +282,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 
   deviceManager.start();
   checkpointer.start();
+  payloadPurger.start();
   recoverUnfinished({
     inbox,
     audit: auditAppend,
@@ -294,6 +307,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     webUrl: webServer?.url,
     async stop() {
       await deviceManager.stop();
+      payloadPurger.stop();
       await checkpointer.stop();
       await mqttConn?.close({ topic: t.gatewayState, payload: stateTopicPayload("offline") });
       for (const c of cleanups.reverse()) await c();

@@ -24,6 +24,11 @@ export interface CheckpointerOptions {
   readonly origin: string;
   readonly clock: () => number;
   readonly publish: (note: string) => void;
+  /**
+   * Appends the `checkpoint.published` record (DESIGN.md §5 matters); it runs in the checkpoint's
+   * batch, before the head is read, so the checkpoint covers its own record.
+   */
+  readonly record?: () => void;
   readonly logger: Logger;
   readonly intervalMs?: number;
   readonly maxRecords?: number;
@@ -72,6 +77,7 @@ export function createCheckpointer(o: CheckpointerOptions): Checkpointer {
       .catch(() => "")
       .then(() =>
         o.commit(() => {
+          o.record?.();
           const [size, hash] = head();
           const ms = o.clock();
           const time = new Date(ms).toISOString();

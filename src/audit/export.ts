@@ -81,6 +81,8 @@ export interface ExportOptions {
   /** The operator performing the export; must be the approval's requester. */
   readonly operator: string;
   readonly now: number;
+  /** Throws CodedError `lockdown` while a lockdown freezes exports (`LockdownStore.assertOpen`). */
+  readonly assertOpen?: () => void;
 }
 
 const MAX_EXPORT = 1_000_000;
@@ -90,11 +92,12 @@ const MAX_EXPORT = 1_000_000;
  * unexpired, unused, requested by `operator`), selects the records of its scope, appends
  * `export.performed`, signs a checkpoint covering it, and returns the extract. A refusal is
  * audited (`export.performed`, outcome `rejected`, reason `approval_required:<why>`) and thrown as
- * CodedError `approval_required`.
+ * CodedError `approval_required`; during a lockdown, likewise with CodedError `lockdown`.
  */
 export function exportAudit(o: ExportOptions): Extract {
   let scope: ExportScope;
   try {
+    o.assertOpen?.();
     const a = o.approvals.get(o.approvalId, o.now);
     // Defence in depth: the store refuses a self-grant; a row edited by hand is refused here.
     if (a !== undefined && a.decidedBy !== undefined && a.decidedBy === a.requester) {

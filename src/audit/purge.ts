@@ -29,6 +29,8 @@ export interface PurgeOptions {
   readonly now: number;
   /** Records older than this many days are purged; at least {@link MIN_RETENTION_DAYS}. */
   readonly retentionDays?: number;
+  /** Throws CodedError `lockdown` while a lockdown is in force (evidence is not destroyed then). */
+  readonly assertOpen?: () => void;
 }
 
 export interface PurgeResult {
@@ -65,6 +67,7 @@ export function purgeAudit(o: PurgeOptions): PurgeResult {
     });
   }
   try {
+    o.assertOpen?.();
     o.approvals.consume(o.approvalId, "audit.purge", o.now, o.operator);
   } catch (e) {
     if (isCodedError(e)) {

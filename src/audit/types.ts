@@ -51,6 +51,7 @@ export const AUDIT_ACTIONS = [
   "alert.acknowledged",
   "keys.rotated",
   "payload.purged",
+  "checkpoint.published",
   "job.resolved",
 ] as const;
 

@@ -6,6 +6,7 @@
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApprovalStore } from "../access/approvals.ts";
+import { createLockdownStore } from "../access/lockdown.ts";
 import { createOperatorStore } from "../access/operators.ts";
 import { exportAudit } from "../audit/export.ts";
 import { createAuditLog, MAX_SEARCH_LIMIT } from "../audit/log.ts";
@@ -21,7 +22,7 @@ function report(e: unknown): number {
   if (isCodedError(e)) {
     const why = e.details["reason"];
     console.error(`${e.code}: ${e.message}${typeof why === "string" ? ` (${why})` : ""}`);
-    return e.code === "approval_required" ? 1 : 4;
+    return e.code === "approval_required" || e.code === "lockdown" ? 1 : 4;
   }
   console.error(String(e));
   return 4;
@@ -51,8 +52,10 @@ function openGateway(o: DataDirOptions) {
       clock: Date.now,
     });
     const operators = createOperatorStore(db);
+    const lockdown = createLockdownStore(db, operators);
     return {
       db,
+      assertOpen: () => lockdown.assertOpen(),
       keys,
       audit,
       operators,
@@ -85,6 +88,7 @@ export function runAuditExport(
         approvalId: o.approval,
         operator: o.operator,
         now: Date.now(),
+        assertOpen: g.assertOpen,
       }),
     );
     // The extract holds decrypted waybill numbers: readable by its owner only.
@@ -112,6 +116,7 @@ export function runAuditPurge(
         approvalId: o.approval,
         operator: o.operator,
         now: Date.now(),
+        assertOpen: g.assertOpen,
         ...(o.retentionDays !== undefined && { retentionDays: o.retentionDays }),
       }),
     );

@@ -9,7 +9,7 @@ import { purgeAudit } from "../../../src/audit/purge.ts";
 import { verifyAuditTrail } from "../../../src/audit/trail.ts";
 import { loadOrCreateSigningKey, type SigningKey } from "../../../src/crypto/keys.ts";
 import { openDatabase } from "../../../src/db/open.ts";
-import { isCodedError } from "../../../src/errors.ts";
+import { CodedError, isCodedError } from "../../../src/errors.ts";
 import { makeFixture, sampleInput, T0, waybillNo, type Fixture } from "./helpers.ts";
 
 const ORIGIN = checkpointOrigin("demo", "gw1");
@@ -113,6 +113,39 @@ describe("approved export", () => {
       { outcome: "rejected", reason: "approval_required:not_granted" },
       { outcome: "rejected", reason: "approval_required:self_approval" },
     ]);
+  });
+
+  it("is refused and audited during a lockdown, even with a proper approval", () => {
+    const a = approvals.request(
+      {
+        action: "audit.export",
+        scope: {},
+        reason: "regulator request",
+        requester: "E10293",
+        ttlMs: 3_600_000,
+      },
+      now,
+    );
+    approvals.grant(a.id, "S0007", now);
+    const frozen = () => {
+      throw new CodedError("lockdown", "printing and exports are frozen on this gateway");
+    };
+    expect(() =>
+      exportAudit({
+        db: f.db,
+        audit: f.log,
+        approvals,
+        key,
+        keys: f.keys,
+        origin: ORIGIN,
+        approvalId: a.id,
+        operator: "E10293",
+        now,
+        assertOpen: frozen,
+      }),
+    ).toThrow(expect.objectContaining({ code: "lockdown" }));
+    expect(exportRecords()).toEqual([{ outcome: "rejected", reason: "lockdown" }]);
+    expect(exportWith(a.id).records).toHaveLength(21); // the approval was not used up
   });
 
   it("with a proper approval writes decrypted records, a checkpoint and a proof that verifies; it is audited and single-use", async () => {

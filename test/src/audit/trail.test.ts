@@ -92,6 +92,7 @@ describe("signed checkpoints", () => {
       origin: ORIGIN,
       clock: steppingClock(),
       publish: (note) => sizes.push(Number(note.split("\n")[1])),
+      record: () => f.log.append({ action: "checkpoint.published", outcome: "ok" }),
       logger: silentLogger(),
       maxRecords: 100,
     });
@@ -101,7 +102,11 @@ describe("signed checkpoints", () => {
     );
     await writer.flush(); // the checkpoint it triggered is in this batch
     await cp.stop();
-    expect(sizes).toEqual([150, 150]);
+    // Each checkpoint covers its own checkpoint.published record.
+    expect(sizes).toEqual([151, 152]);
+    expect(f.log.search({ action: "checkpoint.published", limit: 5 }).map((r) => r.seq)).toEqual([
+      152, 151,
+    ]);
     await writer.close();
   });
 });
