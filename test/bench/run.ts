@@ -9,7 +9,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, hostname, release, tmpdir, totalmem } from "node:os";
+import { cpus, hostname, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { BenchCase, BenchResult } from "./types.ts";
@@ -73,6 +73,8 @@ export function machine(): Record<string, string | number> {
     os: `${process.platform} ${release()}`,
     host: hostname(),
     commit,
+    // Other work on the machine depresses every figure (ratios less so): 1-minute load average.
+    load_at_start: Number(loadavg()[0]!.toFixed(1)),
   };
 }
 
@@ -95,6 +97,7 @@ async function main() {
   }
   const selected = args.only.length > 0 ? all.filter((c) => args.only.includes(c.id)) : all;
   const started = new Date();
+  const startMachine = machine();
   const outcomes: CaseOutcome[] = [];
   for (const c of selected) {
     const tmp = mkdtempSync(join(tmpdir(), `labelgate-bench-${c.id}-`));
@@ -117,14 +120,15 @@ async function main() {
   const report = {
     date: started.toISOString(),
     quick: args.quick,
-    machine: machine(),
+    machine: { ...startMachine, load_at_end: Number(loadavg()[0]!.toFixed(1)) },
     seconds: Math.round((Date.now() - started.getTime()) / 1000),
     cases: outcomes,
   };
   console.log(formatTable(outcomes));
   console.log(
     `\n${report.machine["cpu"]} × ${report.machine["nproc"]}, Node ${process.version}, ` +
-      `${report.date}${args.quick ? " (quick)" : ""}, ${report.seconds} s`,
+      `${report.date}${args.quick ? " (quick)" : ""}, ${report.seconds} s, load average ` +
+      `${report.machine.load_at_start} → ${report.machine.load_at_end}`,
   );
   mkdirSync(args.out, { recursive: true });
   const json = JSON.stringify(report, null, 2) + "\n";

@@ -184,7 +184,7 @@ function rows(brokerName: string, m: Map<RelayKind, Measured[]>): BenchResult[] 
 export const benchCase: BenchCase = {
   id: "e2e-throughput",
   async run(ctx) {
-    const jobs = ctx.quick ? 3000 : 10_000;
+    const jobs = ctx.quick ? 2000 : 10_000;
     const rounds = ctx.quick ? 1 : 3;
     const results: BenchResult[] = [];
     const aedes = await startAedes();
