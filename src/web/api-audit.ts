@@ -56,7 +56,7 @@ export function deviceLog(d: WebDeps, device: string, fromIso: string, toIso: st
   }> = [];
   const now = d.clock();
   for (const r of rows) {
-    if (r.action === "device.status") {
+    if (r.action === "device.status" || r.action === "device.quarantined") {
       const prev = periods[periods.length - 1];
       if (prev) {
         prev.to = r.ts;
@@ -66,7 +66,9 @@ export function deviceLog(d: WebDeps, device: string, fromIso: string, toIso: st
         from: r.ts,
         to: null,
         seconds: 0,
-        status: r.reason ?? "",
+        // A quarantine is a period of its own; reconnects show as reachability changes.
+        status:
+          r.action === "device.quarantined" ? `quarantined:${r.reason ?? ""}` : (r.reason ?? ""),
         outcome: r.outcome,
       });
     } else if (r.target.job_id !== undefined && /^(print|rfid|epaper|job)\./.test(r.action)) {

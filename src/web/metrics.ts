@@ -67,6 +67,16 @@ const DEFS: ReadonlyArray<Omit<Family, "values" | "hist">> = [
     type: "gauge",
   },
   { name: "labelgate_audit_head_seq", help: "Sequence number of the audit head.", type: "gauge" },
+  {
+    name: "labelgate_audit_checkpoint_lag_records",
+    help: "Audit records not yet covered by a signed checkpoint.",
+    type: "gauge",
+  },
+  {
+    name: "labelgate_audit_checkpoint_age_seconds",
+    help: "Age of the latest signed audit checkpoint.",
+    type: "gauge",
+  },
   { name: "labelgate_lockdown", help: "1 while a lockdown is in force.", type: "gauge" },
   { name: "labelgate_sse_clients", help: "Open console event streams.", type: "gauge" },
 ];

@@ -192,6 +192,19 @@ export function createWebSupport(o: WebSupportOptions) {
         set("labelgate_sse_clients", {}, sse.open);
         const head = db.prepare<[], { seq: number }>("SELECT max(seq) AS seq FROM audit_log").get();
         set("labelgate_audit_head_seq", {}, head?.seq ?? 0);
+        // Checkpoints (issue #7) live in `audit_checkpoints` (size = records covered).
+        try {
+          const cp = db
+            .prepare<[], { size: number | null; ts: string | null }>(
+              "SELECT size, ts FROM audit_checkpoints ORDER BY size DESC LIMIT 1",
+            )
+            .get();
+          set("labelgate_audit_checkpoint_lag_records", {}, (head?.seq ?? 0) - (cp?.size ?? 0));
+          if (cp?.ts)
+            set("labelgate_audit_checkpoint_age_seconds", {}, (clock() - Date.parse(cp.ts)) / 1000);
+        } catch {
+          // no checkpoint table in this database version: the gauges stay absent
+        }
       });
       // A failed verification raises one alert until the chain verifies again.
       let verifyFailing = false;

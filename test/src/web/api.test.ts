@@ -205,6 +205,7 @@ describe("HTTP API against a running gateway", () => {
     ).toBeGreaterThan(0);
     expect(value(after, "labelgate_device_up", { device: "zpl-1" })).toBe(1);
     expect(after.has("labelgate_queue_length")).toBe(true);
+    expect(after.get("labelgate_audit_checkpoint_lag_records")?.type).toBe("gauge");
   });
 
   it("a supervisor resolves an in-doubt job; an operator cannot", async () => {
