@@ -120,7 +120,10 @@ async function main() {
   const report = {
     date: started.toISOString(),
     quick: args.quick,
-    machine: { ...startMachine, load_at_end: Number(loadavg()[0]!.toFixed(1)) },
+    machine: {
+      ...startMachine,
+      load_at_end: Number(loadavg()[0]!.toFixed(1)),
+    } as Record<string, string | number>,
     seconds: Math.round((Date.now() - started.getTime()) / 1000),
     cases: outcomes,
   };
@@ -128,7 +131,7 @@ async function main() {
   console.log(
     `\n${report.machine["cpu"]} × ${report.machine["nproc"]}, Node ${process.version}, ` +
       `${report.date}${args.quick ? " (quick)" : ""}, ${report.seconds} s, load average ` +
-      `${report.machine.load_at_start} → ${report.machine.load_at_end}`,
+      `${report.machine["load_at_start"]} → ${report.machine["load_at_end"]}`,
   );
   mkdirSync(args.out, { recursive: true });
   const json = JSON.stringify(report, null, 2) + "\n";
