@@ -64,6 +64,27 @@ describe("HTTP API against a running gateway", () => {
     expect((await new Session(g.web).get("/api/v1/devices")).status).toBe(401);
   });
 
+  it("an admin manages operators; disabling one ends their session at once", async () => {
+    await g.addOperator("A0001", "admin", "admin-pass-1");
+    const admin = new Session(g.web);
+    await admin.login("A0001", "admin-pass-1");
+    expect((await s1.get("/api/v1/operators")).status).toBe(403);
+    const add = await admin.post("/api/v1/operators", {
+      id: "E20002",
+      role: "operator",
+      password: "op-pass-2",
+    });
+    expect(add.status).toBe(200);
+    const e2 = new Session(g.web);
+    expect((await e2.login("E20002", "op-pass-2")).status).toBe(200);
+    expect((await e2.get("/api/v1/devices")).status).toBe(200);
+    expect((await admin.post("/api/v1/operators/E20002/disable", {})).status).toBe(200);
+    expect((await e2.get("/api/v1/devices")).status).toBe(401);
+    const actions = g.auditRows().map((r) => r.action);
+    expect(actions).toContain("operator.added");
+    expect(actions).toContain("operator.disabled");
+  });
+
   it("a scanner client can submit jobs and nothing else", async () => {
     const basic = `Basic ${Buffer.from("pda-07:scanner-pass-1").toString("base64")}`;
     const env = job();
