@@ -208,7 +208,12 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
 
   function queryStatus(): Promise<DeviceSnapshot> {
     const p = chain.then(async () => {
-      const s = (await ensureOpen()) ? await exchange() : disconnectedSnapshot();
+      const wasOpen = o.transport.isOpen;
+      const open = await ensureOpen();
+      // A quarantined device is asked again on every poll: an identity reply lost on a line that
+      // was still settling, or the registered unit plugged back in, ends the quarantine.
+      if (open && wasOpen && quarantined) await verifyIdentity();
+      const s = open ? await exchange() : disconnectedSnapshot();
       update(s);
       return s;
     });

@@ -7,7 +7,7 @@
  *
  * Printed formats are kept in memory (`formats`) and, with `outputDir`, written as `<n>.<ext>`.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, realpathSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SerialPort } from "serialport";
@@ -89,7 +89,14 @@ export async function hostSimulatorOnSerial<S extends SimulatorLike>(
 
   const tryOpen = () => {
     if (closed) return;
-    const p = new SerialPort({ path: o.path, baudRate: o.baudRate ?? 9600, autoOpen: false });
+    let device: string;
+    try {
+      device = realpathSync(o.path);
+    } catch {
+      scheduleReopen();
+      return;
+    }
+    const p = new SerialPort({ path: device, baudRate: o.baudRate ?? 9600, autoOpen: false });
     p.on("error", () => undefined);
     p.open((err) => {
       if (err || closed) {
@@ -101,10 +108,32 @@ export async function hostSimulatorOnSerial<S extends SimulatorLike>(
       p.on("data", (chunk: Buffer) =>
         simulator.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
       );
-      p.on("close", () => {
-        if (port === p) port = undefined;
+      // The far end vanishing shows up as `close` or, on a PTY, as a read error (EIO) that
+      // leaves the port object open: either way the line is gone and is reopened by path.
+      const lost = () => {
+        if (port !== p) return;
+        port = undefined;
+        if (p.isOpen) p.close(() => undefined);
         scheduleReopen();
-      });
+      };
+      p.on("close", lost);
+      p.on("error", lost);
+      // A PTY slave whose master went away may report nothing until it is written to; the
+      // path's link moving (or vanishing) is the reliable sign, as a by-id link is for udev.
+      const watch = setInterval(() => {
+        if (port !== p) return clearInterval(watch);
+        let now: string | undefined;
+        try {
+          now = realpathSync(o.path);
+        } catch {
+          now = undefined;
+        }
+        if (now !== device) {
+          clearInterval(watch);
+          lost();
+        }
+      }, o.reopenMs ?? 50);
+      watch.unref();
       const ws = connectWaiters;
       connectWaiters = [];
       for (const w of ws) w();

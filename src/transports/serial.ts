@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import { SerialPort } from "serialport";
 import type { Transport } from "../../drivers/transport.ts";
 import { CodedError } from "../errors.ts";
@@ -45,6 +46,12 @@ export interface SerialTransportOptions {
   flowControl?: "none" | "rtscts" | "xonxoff";
   /** Default: serialport's own `SerialPort` (native bindings). */
   factory?: SerialPortFactory;
+  /**
+   * How often (ms) to check that `path` still leads to the device that was opened (default 250;
+   * 0 turns it off). An unplugged USB adapter's node and by-id link vanish, and a PTY whose far
+   * end died reports nothing until written to: the path changing is the sign that the line is gone.
+   */
+  watchMs?: number;
 }
 
 const defaultFactory: SerialPortFactory = (o) =>
@@ -68,8 +75,17 @@ export function createSerialTransport(o: SerialTransportOptions): Transport {
   const offline = (what: string, cause?: unknown) =>
     new CodedError("device_offline", `serial ${what}`, { transport: "serial" }, cause);
 
+  const resolvePath = (): string | undefined => {
+    try {
+      return realpathSync(o.path);
+    } catch {
+      return undefined;
+    }
+  };
+
   function connect(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      const device = o.factory === undefined ? resolvePath() : o.path;
       let p: SerialPortLike;
       try {
         p = factory({
@@ -112,6 +128,17 @@ export function createSerialTransport(o: SerialTransportOptions): Transport {
         });
         p.on("error", (e: Error) => onLost(errCode(e)));
         port = p;
+        const watchMs = o.watchMs ?? 250;
+        if (watchMs > 0 && device !== undefined) {
+          const watch = setInterval(() => {
+            if (lost || port !== p) return clearInterval(watch);
+            if (resolvePath() !== device) {
+              clearInterval(watch);
+              onLost("path_changed");
+            }
+          }, watchMs);
+          watch.unref();
+        }
         resolve();
       });
     });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -46,9 +47,21 @@ export function ptyPair(dir: string, name = "tty"): PtyPair {
     kill() {
       const c = child;
       child = undefined;
-      if (!c || c.exitCode !== null) return Promise.resolve();
+      // Like udev removing /dev/serial/by-id links on unplug: a SIGKILLed socat leaves its links
+      // dangling, and a reused /dev/pts number could otherwise be opened through the wrong one.
+      const unlinkAll = () => {
+        rmSync(a, { force: true });
+        rmSync(b, { force: true });
+      };
+      if (!c || c.exitCode !== null) {
+        unlinkAll();
+        return Promise.resolve();
+      }
       return new Promise<void>((resolve) => {
-        c.once("exit", () => resolve());
+        c.once("exit", () => {
+          unlinkAll();
+          resolve();
+        });
         c.kill("SIGKILL");
       });
     },
