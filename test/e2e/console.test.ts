@@ -209,5 +209,11 @@ describe("supervisor console in Chromium", () => {
       await op.waitForSelector("#forbidden");
     }
     await shot(op, "13-operator-forbidden");
+    // The same console in English: the language switch is remembered in a cookie.
+    await op.goto(`${g.web}/console/devices?lang=en`);
+    await op.goto(`${g.web}/console/jobs`);
+    expect(await op.getAttribute("html", "lang")).toBe("en");
+    expect(await op.textContent('nav a[data-nav="jobs"]')).toBe("Jobs");
+    await shot(op, "14-operator-jobs-english");
   });
 });
