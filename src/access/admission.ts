@@ -1,5 +1,7 @@
 import type { AccessConfig, CarrierNumbering } from "../config/access-schema.ts";
 import { CodedError } from "../errors.ts";
+import { checkAllowedFields, TEMPLATE_FIELDS } from "../privacy/allow-list.ts";
+import { remaskPhones } from "../privacy/remask.ts";
 import type { JobEnvelope } from "../jobs/envelope.ts";
 import type { AuditAppend } from "../jobs/ports.ts";
 import type { ApprovalAction, ApprovalStore } from "./approvals.ts";
@@ -22,6 +24,8 @@ export interface AdmissionDeps {
   carriers: readonly CarrierNumbering[];
   /** Config `waybills.life_cycle`: track numbers and enforce reprint control. */
   lifeCycle: boolean;
+  /** Config `privacy`: `phone_min_hidden` and the re-mask mode. */
+  privacy: { phone_min_hidden: number; remask_phones: boolean };
   audit: AuditAppend;
 }
 
@@ -104,10 +108,28 @@ export function createAdmission(d: AdmissionDeps): Admission {
     );
   }
 
+  // Paths re-masked by precheck, audited by admit inside the accept transaction.
+  const tightened = new WeakMap<JobEnvelope, string[]>();
+
   return {
     precheck(env) {
       d.lockdown.assertOpen();
       checkOperator(env);
+      const template: string | undefined = env.payload.template;
+      const spec = template === undefined ? undefined : TEMPLATE_FIELDS[template];
+      if (spec !== undefined) {
+        const r = checkAllowedFields(env.payload.data, spec);
+        if (!r.ok)
+          throw new CodedError(
+            "privacy_rejected",
+            `payload.data.${r.path}: not a field of template ${template} (${r.rule})`,
+            { path: `payload.data.${r.path}`, rule: r.rule },
+          );
+      }
+      if (d.privacy.remask_phones && env.deid_exemption === undefined) {
+        const paths = remaskPhones(env.payload.data, d.privacy.phone_min_hidden);
+        if (paths.length > 0) tightened.set(env, paths);
+      }
       return { exemptionValid: exemptionValid(env) };
     },
 
@@ -120,6 +142,13 @@ export function createAdmission(d: AdmissionDeps): Admission {
       };
       if (env.payload.copies > d.access.bulk_print_copies)
         consume(env, "print.bulk", now, { copies: env.payload.copies });
+      for (const path of tightened.get(env) ?? [])
+        d.audit({
+          action: "deid.tightened",
+          outcome: "ok",
+          reason: `phone.too_few_hidden:${path.toLowerCase().replace(/[^a-z0-9_.]/g, "_")}`,
+          ...actor,
+        });
       if (env.deid_exemption !== undefined && exemptionValid(env)) {
         d.audit({
           action: "deid.exempted",

@@ -31,6 +31,7 @@ export function createAccessLayer(o: { db: Db; keys: Keys; config: Config; audit
     access: o.config.access,
     carriers: o.config.waybills.carriers,
     lifeCycle: o.config.waybills.life_cycle,
+    privacy: o.config.privacy,
     audit: o.audit,
   });
   const service = createAccessService({

@@ -18,6 +18,8 @@ const UNIT_ROOM: readonly RegExp[] = [
   new RegExp(`${NUM}(?:单元|室|户|号房)`, "u"), // 2单元, 501室, 3户, 12号房
   /\d+-\d+-\d+/, // building-unit-room triple: 3-2-501
   /(?:栋|幢|号楼|座)-?\d{3,4}(?!\d)/, // room right after the building: 3幢501, A座1203, 5号楼1001
+  // English designators (spaces were dropped): Room 1203, Rm.5, Unit 2, Apt #301, Flat 4, Suite 12.
+  /(?:^|[^a-z])(?:room|rm|unit|apt|apartment|flat|suite|ste)\.?#?(?:no\.?)?\d/i,
 ];
 
 export function checkAddress(value: string): Verdict {

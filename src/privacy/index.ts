@@ -49,3 +49,17 @@ export { looksLikeWaybillNumber } from "./waybill.ts";
 
 /** Normalization applied before every match: reference §B.4 "Normalize first", §B.5 pitfall 5. */
 export { normalizeText, stripChinaPrefix, stripNumberSeparators } from "./normalize.ts";
+
+/** QR / RFID / e-paper payloads: the waybill number, an opaque token or ciphertext only (Art. 13). */
+export { guardPayload } from "./payload.ts";
+
+/** The allow-list of waybill data fields per template (Art. 7): unknown fields are refused. */
+export {
+  checkAllowedFields,
+  TEMPLATE_FIELDS,
+  WAYBILL_100X150_FIELDS,
+  type FieldSpec,
+} from "./allow-list.ts";
+
+/** Config `privacy.remask_phones`: masks a too-lightly masked mobile further (audited). */
+export { remaskPhones, tightenMobile } from "./remask.ts";

@@ -61,7 +61,8 @@ const MARKED_EXTENSION = /^(.+?) ?(?:转|轉|分机|ext\.?|,|#) ?(\d{1,4})$/iu;
 /** Extension written after a dash, read only when the whole value is not a number by itself. */
 const DASH_EXTENSION = /^(.+?) ?- ?(\d{1,4})$/u;
 /** What may make up a main number: digits, masks, separators, a leading `+`. */
-const NUMBER_TEXT = /^\+? ?[0-9*][0-9* ()\-.]*$/;
+// A leading `(` is allowed too: `(0571)******78` writes the area code in brackets.
+const NUMBER_TEXT = /^(?:\+ ?)?\(?[0-9*][0-9* ()\-.]*$/;
 
 function countMasks(positions: string): number {
   let n = 0;

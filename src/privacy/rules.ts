@@ -94,6 +94,15 @@ export const PRIVACY_RULES = {
     summary: "the data nests deeper than the guard walks",
     basis: "fail closed; bounds the walk",
   },
+  "data.unknown_field": {
+    summary: "a field the template does not print (allow-list); unknown fields are refused",
+    basis: "Regulation Art. 7 (minimum collection); issue #8 (allow-list of waybill fields)",
+  },
+  "payload.not_opaque": {
+    summary:
+      "a QR, RFID or e-paper payload that is not the waybill number, an opaque token or ciphertext",
+    basis: "Regulation Art. 13; DESIGN.md §4; reference §B.4 RFID / QR / e-paper payload",
+  },
   "data.cycle": {
     summary: "the data refers to itself",
     basis: "fail closed; JSON cannot carry cycles",

@@ -5,6 +5,8 @@ import { createAuditAppend, openAuditLog } from "../../../src/audit/wiring.ts";
 import { validateConfig } from "../../../src/config/load.ts";
 import { loadOrCreateKeys } from "../../../src/crypto/keys.ts";
 import { openDatabase, type Db } from "../../../src/db/open.ts";
+import { createSealer } from "../../../src/crypto/wiring.ts";
+import { createInbox } from "../../../src/jobs/inbox.ts";
 import { startTestGateway, type TestGateway } from "../../helpers/gateway.ts";
 import { exampleJob, newJobId } from "../../helpers/jobs.ts";
 
@@ -303,5 +305,55 @@ describe("job access control", () => {
     await g.probe.publish(JOB_TOPIC, JSON.stringify(granted));
     await g.probe.waitReply(granted.job_id, "ok");
     expect(actions()).toContain("approval.denied:ok:print.bulk:" + a1.id);
+  });
+});
+
+describe("privacy at intake: field allow-list and re-mask mode", () => {
+  let g: TestGateway;
+  beforeAll(async () => {
+    g = await startTestGateway({ privacy: { phone_min_hidden: 6, remask_phones: true } });
+  });
+  afterAll(async () => {
+    await g.stop();
+  });
+
+  it("refuses an unknown field with privacy_rejected and its path", async () => {
+    const env = exampleJob({ replyTo: REPLY });
+    (env.payload.data.recipient as Record<string, unknown>)["id_number"] = "x";
+    await g.probe.publish(JOB_TOPIC, JSON.stringify(env));
+    const r = await g.probe.waitReply(env.job_id, "rejected");
+    expect(r.json["error"]).toMatchObject({
+      code: "privacy_rejected",
+      path: "payload.data.recipient.id_number",
+      rule: "data.unknown_field",
+    });
+  });
+
+  it("re-masks a 4-hidden mobile to 6 hidden, prints it so, and audits deid.tightened", async () => {
+    const env = exampleJob({ replyTo: REPLY });
+    env.payload.data.recipient["phone"] = "138****5678";
+    await g.probe.publish(JOB_TOPIC, JSON.stringify(env));
+    const done = await g.probe.waitReply(env.job_id, (s) => s !== "accepted");
+    expect(done.json["status"]).toBe("ok");
+    expect(
+      g
+        .auditRows()
+        .some(
+          (r) =>
+            r.job_id === env.job_id &&
+            r.action === "deid.tightened" &&
+            r.reason === "phone.too_few_hidden:recipient.phone",
+        ),
+    ).toBe(true);
+    // What was stored (and printed) is the re-masked number; the original never reached disk.
+    const db = openDatabase(join(g.dataDir, "labelgate.db"));
+    try {
+      const stored = createInbox(db, createSealer(loadOrCreateKeys(g.dataDir))).envelope(
+        env.job_id,
+      );
+      expect(stored.payload.data["recipient"]).toMatchObject({ phone: "138******78" });
+    } finally {
+      db.close();
+    }
   });
 });

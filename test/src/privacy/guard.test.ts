@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  checkAllowedFields,
+  guardPayload,
+  WAYBILL_100X150_FIELDS,
   guardText,
   guardWaybillData,
   PRIVACY_RULES,
@@ -382,6 +385,11 @@ describe("PRIVACY_RULES", () => {
         return r.ok ? "ok" : r.rule;
       }),
     );
+    // The two rules of the other entry points: the field allow-list and the tag payload check.
+    const unknown = checkAllowedFields(withField("remarks", "x"), WAYBILL_100X150_FIELDS);
+    if (!unknown.ok) seen.add(unknown.rule);
+    const payload = guardPayload("张*", "qr");
+    if (!payload.ok) seen.add(payload.rule);
     expect([...seen].sort()).toEqual(Object.keys(PRIVACY_RULES).sort());
   });
 });
