@@ -4,10 +4,16 @@
  */
 import type { DriverDefinition } from "./types.ts";
 import { zebraZpl } from "./zebra-zpl/index.ts";
+import { tscTspl } from "./tspl/index.ts";
+import { escpos } from "./escpos/index.ts";
+import { zebraCpcl } from "./cpcl/index.ts";
 import { uhfR2000 } from "./uhf-r2000/index.ts";
 
 export const DRIVERS: Record<string, DriverDefinition> = Object.freeze({
   [zebraZpl.id]: zebraZpl,
+  [tscTspl.id]: tscTspl,
+  [escpos.id]: escpos,
+  [zebraCpcl.id]: zebraCpcl,
   [uhfR2000.id]: uhfR2000,
 });
 

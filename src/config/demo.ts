@@ -2,9 +2,9 @@ import type { ConfigInput } from "./schema.ts";
 
 /**
  * The built-in demo configuration, used when `labelgate start` gets no `--config`: site `demo`,
- * gateway `gw1`, the embedded broker on 127.0.0.1:1883, data under `./data`, and one simulated
- * ZPL printer `zpl-1` (203 dpi, 100 mm wide, no resident CJK font) hosted by the daemon on a free
- * loopback port.
+ * gateway `gw1`, the embedded broker on 127.0.0.1:1883, data under `./data`, and simulated
+ * printers hosted by the daemon on free loopback ports: `zpl-1` (ZPL, 203 dpi, 100 mm wide, no
+ * resident CJK font), `tspl-1`, `escpos-1` and `cpcl-1`.
  */
 export const DEMO_CONFIG: ConfigInput = {
   site: "demo",
@@ -24,6 +24,39 @@ export const DEMO_CONFIG: ConfigInput = {
       driver: "zebra-zpl",
       model: "simulated ZPL printer",
       area: "demo-hall/line-1",
+      transport: { type: "tcp", host: "127.0.0.1", port: 0 },
+      profile: { dpi: 203, width_mm: 100, height_mm: 150 },
+      simulator: true,
+      status_poll_ms: 5000,
+    },
+    // Label printers of the other languages (README "Printers"): a TSPL printer with the usual
+    // resident GB 2312 font, an ESC/POS printer with its Chinese mode, a CPCL mobile printer
+    // without a Chinese font (text goes as graphics).
+    {
+      id: "tspl-1",
+      driver: "tsc-tspl",
+      model: "simulated TSPL printer",
+      area: "demo-hall/line-2",
+      transport: { type: "tcp", host: "127.0.0.1", port: 0 },
+      profile: { dpi: 203, width_mm: 100, height_mm: 150, cjk_font: "TSS24.BF2" },
+      simulator: true,
+      status_poll_ms: 5000,
+    },
+    {
+      id: "escpos-1",
+      driver: "escpos",
+      model: "simulated ESC/POS printer",
+      area: "demo-hall/line-3",
+      transport: { type: "tcp", host: "127.0.0.1", port: 0 },
+      profile: { dpi: 203, width_mm: 100, height_mm: 150, cjk_font: "GB18030" },
+      simulator: true,
+      status_poll_ms: 5000,
+    },
+    {
+      id: "cpcl-1",
+      driver: "zebra-cpcl",
+      model: "simulated CPCL mobile printer",
+      area: "demo-hall/handheld",
       transport: { type: "tcp", host: "127.0.0.1", port: 0 },
       profile: { dpi: 203, width_mm: 100, height_mm: 150 },
       simulator: true,

@@ -74,10 +74,14 @@ export const profileSchema = z.strictObject({
   dpi: z.union([z.literal(203), z.literal(300), z.literal(600)]).default(203),
   width_mm: z.number().positive().max(300).default(100),
   height_mm: z.number().positive().max(1000).default(150),
-  /** A resident printer font covering CJK (e.g. `E:SIMSUN.TTF`); omit when there is none. */
+  /**
+   * A resident printer font covering CJK, in the driver's own naming: ZPL `E:SIMSUN.TTF`, TSPL
+   * `TSS24.BF2`, ESC/POS `GB18030` (the printer has its Chinese mode), CPCL font number `55`.
+   * Omit when there is none: text is then sent as graphics.
+   */
   cjk_font: z
     .string()
-    .regex(/^[A-Z]:[A-Z0-9_.-]{1,32}$/)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9:_.-]{0,39}$/)
     .optional(),
 });
 

@@ -7,6 +7,7 @@ import type { DriverDefinition } from "../../drivers/types.ts";
 import { createZplSimulator } from "../../drivers/zebra-zpl/simulator.ts";
 import { join } from "node:path";
 import { hostSimulatorOnTcp, type TcpHostLogger } from "./tcp-host.ts";
+import { hostLabelSimulator } from "./labels.ts";
 import { createHostedR2000, isRfidFault, RFID_FAULTS, setRfidFault } from "./rfid.ts";
 
 export { createMemoryTransport } from "./memory.ts";
@@ -47,7 +48,7 @@ export interface SimulatedDeviceConfig {
   id: string;
   /** `port` 0 picks a free port. */
   transport: { port: number };
-  profile: { dpi: number };
+  profile: { dpi: number; width_mm?: number };
 }
 
 export interface HostDeviceSimulatorOptions {
@@ -124,7 +125,10 @@ export async function hostDeviceSimulator(o: HostDeviceSimulatorOptions): Promis
         },
       };
     }
-    default:
+    default: {
+      const label = await hostLabelSimulator(o);
+      if (label !== undefined) return label;
       throw new RangeError(`driver ${o.driver.id} has no simulator`);
+    }
   }
 }

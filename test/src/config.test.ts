@@ -10,7 +10,7 @@ const run = promisify(execFile);
 const BIN = new URL("../../bin/labelgate.js", import.meta.url).pathname;
 
 describe("configuration", () => {
-  it("has a demo config: site demo, gateway gw1, embedded broker on 127.0.0.1:1883, one simulated ZPL printer", () => {
+  it("has a demo config: site demo, gateway gw1, embedded broker on 127.0.0.1:1883, simulated printers of each language", () => {
     const c = demoConfig();
     expect(c).toMatchObject({
       site: "demo",
@@ -18,14 +18,19 @@ describe("configuration", () => {
       data_dir: "./data",
       mqtt: { embedded: { enabled: true, host: "127.0.0.1", port: 1883 } },
     });
-    expect(c.devices).toEqual([
-      expect.objectContaining({
-        id: "zpl-1",
-        driver: "zebra-zpl",
-        simulator: true,
-        profile: { dpi: 203, width_mm: 100, height_mm: 150 },
-      }),
-    ]);
+    expect(c.devices).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          id: "zpl-1",
+          driver: "zebra-zpl",
+          simulator: true,
+          profile: { dpi: 203, width_mm: 100, height_mm: 150 },
+        }),
+        expect.objectContaining({ id: "tspl-1", driver: "tsc-tspl", simulator: true }),
+        expect.objectContaining({ id: "escpos-1", driver: "escpos", simulator: true }),
+        expect.objectContaining({ id: "cpcl-1", driver: "zebra-cpcl", simulator: true }),
+      ]),
+    );
     expect(c.devices[0]!.profile.cjk_font).toBeUndefined();
   });
 

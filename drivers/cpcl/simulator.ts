@@ -1,0 +1,139 @@
+/**
+ * Device-side simulator of a CPCL mobile printer (reference/device-protocols.md §4, §9). A label
+ * is a `! … PRINT` session. `ESC h` / `ESC i` / `ESC v` are answered outside a session (inside
+ * one, the reply waits for `PRINT`, as status commands work only outside sessions); `ESC N`
+ * clears the reset bit. Faults: latch open, paper out (hold labels), low battery; `restart()`
+ * sets the reset bit until `ESC N`; `garbage` puts junk before the next reply.
+ */
+import {
+  createCpclStreamParser,
+  encodeCpclStatus,
+} from "../../firmware-protocols/cpcl/commands.ts";
+
+export interface CpclSimulatorSink {
+  reply(bytes: Uint8Array): void;
+  printed(label: { index: number; bytes: Uint8Array }): void;
+}
+
+export const CPCL_FAULTS = ["head_open", "media_out", "battery_low"] as const;
+export type CpclFault = (typeof CPCL_FAULTS)[number];
+
+export interface CpclSimulator {
+  receive(chunk: Uint8Array): void;
+  setFault(condition: CpclFault | "garbage", on: boolean): void;
+  setSilent(on: boolean): void;
+  restart(): void;
+  state(): {
+    faults: string[];
+    held: number;
+    printed: number;
+    wasReset: boolean;
+    inSession: boolean;
+  };
+}
+
+/** Junk before the next reply (`garbage` fault): reserved bits set, so a reader can tell. */
+export const CPCL_GARBAGE = Uint8Array.of(0xff, 0xe0);
+
+export function createCpclSimulator(sink: CpclSimulatorSink): CpclSimulator {
+  const parser = createCpclStreamParser();
+  const faults = new Set<CpclFault>();
+  const held: Uint8Array[] = [];
+  const deferred: string[] = [];
+  let session: number[] | undefined;
+  let pendingEsc = false;
+  let silent = false;
+  let garbage = false;
+  let wasReset = false;
+  let printed = 0;
+
+  const stops = (): boolean => faults.has("head_open") || faults.has("media_out");
+  const reply = (bytes: Uint8Array): void => {
+    if (silent) return;
+    if (garbage) {
+      garbage = false;
+      sink.reply(CPCL_GARBAGE.slice());
+    }
+    sink.reply(bytes);
+  };
+  const answer = (code: string): void => {
+    if (code === "h") {
+      reply(
+        Uint8Array.of(
+          encodeCpclStatus({
+            busy: held.length > 0,
+            paperOut: faults.has("media_out"),
+            latchOpen: faults.has("head_open"),
+            batteryLow: faults.has("battery_low"),
+            wasReset,
+          }),
+        ),
+      );
+    } else if (code === "i") reply(Uint8Array.of(0));
+    else if (code === "v")
+      reply(
+        Uint8Array.of(...Array.from("ZQ630,V85.20.14Z,XXQLJ000000", (c) => c.charCodeAt(0)), 0),
+      );
+    else if (code === "N") wasReset = false;
+  };
+  const print = (bytes: Uint8Array): void => {
+    printed++;
+    sink.printed({ index: printed, bytes });
+  };
+
+  return {
+    receive(chunk) {
+      for (const b of chunk) {
+        // Bytes of a session are kept exactly, ESC sequences outside a session are not.
+        if (session !== undefined) session.push(b);
+        else if (b === 0x21 && !pendingEsc) session = [b];
+        pendingEsc = b === 0x1b && session === undefined;
+        for (const ev of parser.push(Uint8Array.of(b))) {
+          if (ev.type === "immediate") {
+            if (session !== undefined) deferred.push(ev.code);
+            else answer(ev.code);
+          } else if (
+            ev.type === "line" &&
+            session !== undefined &&
+            String.fromCharCode(...ev.bytes) === "PRINT"
+          ) {
+            const bytes = Uint8Array.from(session);
+            session = undefined;
+            if (stops() || held.length > 0) held.push(bytes);
+            else print(bytes);
+            for (const code of deferred.splice(0)) answer(code);
+          }
+        }
+      }
+    },
+    setFault(condition, on) {
+      if (condition === "garbage") {
+        garbage = on;
+        return;
+      }
+      if (on) faults.add(condition);
+      else faults.delete(condition);
+      while (!stops() && held.length > 0) {
+        const next = held.shift();
+        if (next !== undefined) print(next);
+      }
+    },
+    setSilent(on) {
+      silent = on;
+    },
+    restart() {
+      held.length = 0;
+      session = undefined;
+      wasReset = true;
+    },
+    state() {
+      return {
+        faults: [...faults].sort(),
+        held: held.length,
+        printed,
+        wasReset,
+        inSession: session !== undefined,
+      };
+    },
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * An ESC/POS interpreter for the simulator (standard mode): bytes → printed labels, one per cut.
+ * It reads the stream with the device-side parser (firmware-protocols/escpos/stream-parser.ts),
+ * never the compiler's code. Text is drawn with the CJK renderer at the font's dot size (font A
+ * 12 × 24, Chinese 24 × 24, times `GS !`), barcodes with bwip-js, `GS v 0` dot for dot.
+ */
+import { blit, createBitmap, type Bitmap } from "../label/bitmap.ts";
+import { renderBarcodeBitmap } from "../label/barcode.ts";
+import { decodeGbk } from "../label/gb18030.ts";
+import { renderTextBitmap } from "../label/text.ts";
+import { createEscposStreamParser } from "../../firmware-protocols/escpos/stream-parser.ts";
+import { HRI_ADVANCE } from "./compile.ts";
+
+export interface InterpretedEscposLabel {
+  bitmap: Bitmap;
+  commands: string[];
+  texts: string[];
+  barcodes: string[];
+}
+
+/** Paper longer than this (dots) without a cut is cut by the simulator (runaway protection). */
+const MAX_PAGE_DOTS = 20_000;
+
+export function interpretEscpos(
+  bytes: Uint8Array,
+  dpi: number,
+  widthDots: number,
+): { labels: InterpretedEscposLabel[]; malformed: number } {
+  const labels: InterpretedEscposLabel[] = [];
+  let malformed = 0;
+  let page = createBitmap(widthDots, MAX_PAGE_DOTS);
+  let y = 0;
+  let x = 0;
+  let spacing = 30;
+  let mulW = 1;
+  let mulH = 1;
+  let chinese = false;
+  let hri = 0;
+  let barH = 162;
+  let barW = 3;
+  let qrModule = 3;
+  let qrData = "";
+  let line: Array<{ x: number; bytes: number[]; chinese: boolean; mul: number }> = [];
+  let commands: string[] = [];
+  let texts: string[] = [];
+  let barcodes: string[] = [];
+
+  const segment = (): { x: number; bytes: number[]; chinese: boolean; mul: number } => {
+    const last = line[line.length - 1];
+    if (last !== undefined && last.chinese === chinese && last.mul === mulH) return last;
+    const s = { x, bytes: [] as number[], chinese, mul: mulH };
+    line.push(s);
+    return s;
+  };
+  const printLine = (advance: number): void => {
+    for (const s of line) {
+      const raw = Uint8Array.from(s.bytes);
+      const text = s.chinese ? decodeGbk(raw) : String.fromCharCode(...raw);
+      texts.push(text);
+      const sizeMm = (24 * s.mul * 25.4) / dpi;
+      blit(page, renderTextBitmap({ type: "text", xMm: 0, yMm: 0, sizeMm, text }, dpi), s.x, y);
+    }
+    line = [];
+    x = 0;
+    y += advance;
+  };
+  const cut = (): void => {
+    if (line.length > 0) printLine(spacing);
+    const out = createBitmap(widthDots, Math.max(1, y));
+    out.data.set(page.data.subarray(0, out.data.length));
+    labels.push({ bitmap: out, commands, texts, barcodes });
+    page = createBitmap(widthDots, MAX_PAGE_DOTS);
+    y = 0;
+    commands = [];
+    texts = [];
+    barcodes = [];
+  };
+
+  for (const ev of createEscposStreamParser().push(bytes)) {
+    if (ev.type === "malformed") {
+      malformed++;
+      continue;
+    }
+    if (ev.type === "realtime") continue;
+    if (ev.type === "text") {
+      segment().bytes.push(ev.byte);
+      continue;
+    }
+    if (ev.type === "lf") {
+      printLine(spacing);
+      continue;
+    }
+    commands.push(ev.name);
+    const p = ev.params;
+    switch (ev.name) {
+      case "ESC @":
+        [spacing, mulW, mulH, chinese, hri, x] = [30, 1, 1, false, 0, 0];
+        break;
+      case "ESC $":
+        x = (p[0] ?? 0) | ((p[1] ?? 0) << 8);
+        break;
+      case "ESC J":
+        printLine(p[0] ?? 0);
+        break;
+      case "ESC d":
+        printLine(spacing * (p[0] ?? 0));
+        break;
+      case "ESC 3":
+        spacing = p[0] ?? 30;
+        break;
+      case "GS !":
+        mulW = ((p[0] ?? 0) >> 4) + 1;
+        mulH = ((p[0] ?? 0) & 7) + 1;
+        break;
+      case "FS &":
+        chinese = true;
+        break;
+      case "FS .":
+        chinese = false;
+        break;
+      case "GS H":
+        hri = p[0] ?? 0;
+        break;
+      case "GS h":
+        barH = p[0] ?? 162;
+        break;
+      case "GS w":
+        barW = p[0] ?? 3;
+        break;
+      case "GS v 0": {
+        const w = (p[2] ?? 0) | ((p[3] ?? 0) << 8);
+        const h = (p[4] ?? 0) | ((p[5] ?? 0) << 8);
+        const img: Bitmap = { width: w * 8, height: h, bytesPerRow: w, data: p.subarray(6) };
+        blit(page, img, 0, y);
+        y += h;
+        break;
+      }
+      case "GS k": {
+        // Function B, m = 73: Code 128 with {B/{A/{C code set selections; {{ is a literal {.
+        const data = String.fromCharCode(...p.subarray(2))
+          .replace(/^\{[ABC]/, "")
+          .replace(/\{\{/g, "{");
+        barcodes.push(data);
+        try {
+          const b = renderBarcodeBitmap(
+            {
+              type: "barcode",
+              symbology: "code128",
+              xMm: 0,
+              yMm: 0,
+              heightMm: (barH * 25.4) / dpi,
+              moduleMm: (barW * 25.4) / dpi,
+              data,
+              humanReadable: hri === 2,
+            },
+            dpi,
+          );
+          blit(page, b, x, y);
+        } catch {
+          malformed++;
+        }
+        y += barH + (hri === 2 ? HRI_ADVANCE : 0);
+        x = 0;
+        break;
+      }
+      case "GS ( k": {
+        const fn = p[4];
+        if (fn === 67) qrModule = p[5] ?? 3;
+        if (fn === 80) qrData = String.fromCharCode(...p.subarray(6));
+        if (fn === 81) {
+          barcodes.push(qrData);
+          try {
+            const b = renderBarcodeBitmap(
+              {
+                type: "barcode",
+                symbology: "qrcode",
+                xMm: 0,
+                yMm: 0,
+                heightMm: 0,
+                moduleMm: (qrModule * 25.4) / dpi,
+                data: qrData,
+              },
+              dpi,
+            );
+            blit(page, b, x, y);
+            y += b.height;
+          } catch {
+            malformed++;
+          }
+          x = 0;
+        }
+        break;
+      }
+      case "GS V":
+        if (p[0] === 65 || p[0] === 66) printLine(p[1] ?? 0);
+        cut();
+        break;
+      default:
+        break;
+    }
+    if (y > MAX_PAGE_DOTS - 100) cut();
+  }
+  void mulW;
+  return { labels, malformed };
+}

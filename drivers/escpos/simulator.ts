@@ -1,0 +1,110 @@
+/**
+ * Device-side simulator of an ESC/POS printer (reference/device-protocols.md §3, §9): host bytes
+ * in, status bytes and printed labels out. A label is every byte up to and including a cut
+ * (`GS V`). `DLE EOT n` is answered at once with one byte; with `GS a n` enabled, a 4-byte ASB
+ * block is pushed whenever a fault changes. Faults (cover open, paper end, near end, cutter
+ * error) hold labels until they clear; `garbage` puts junk before the next reply.
+ */
+import {
+  encodeAsb,
+  encodeRealtimeReplies,
+  type EscposRealtimeStatus,
+} from "../../firmware-protocols/escpos/status.ts";
+import { createEscposStreamParser } from "../../firmware-protocols/escpos/stream-parser.ts";
+
+export interface EscposSimulatorSink {
+  reply(bytes: Uint8Array): void;
+  printed(label: { index: number; bytes: Uint8Array }): void;
+}
+
+export const ESCPOS_FAULTS = ["cover_open", "media_out", "media_near_end", "cutter_fault"] as const;
+export type EscposFault = (typeof ESCPOS_FAULTS)[number];
+
+export interface EscposSimulator {
+  receive(chunk: Uint8Array): void;
+  setFault(condition: EscposFault | "garbage", on: boolean): void;
+  setSilent(on: boolean): void;
+  state(): { faults: string[]; held: number; printed: number; malformed: number; asb: boolean };
+}
+
+export const ESCPOS_GARBAGE = Uint8Array.of(0xff, 0x00, 0x41);
+
+export function createEscposSimulator(sink: EscposSimulatorSink): EscposSimulator {
+  const parser = createEscposStreamParser();
+  const faults = new Set<EscposFault>();
+  const held: Uint8Array[] = [];
+  let job: number[] = [];
+  let silent = false;
+  let garbage = false;
+  let asb = false;
+  let printed = 0;
+  let malformed = 0;
+
+  const status = (): EscposRealtimeStatus => ({
+    offline: faults.has("cover_open") || faults.has("media_out") || faults.has("cutter_fault"),
+    coverOpen: faults.has("cover_open"),
+    paperEndStop: faults.has("media_out"),
+    errorOccurred: faults.has("cutter_fault"),
+    autocutterError: faults.has("cutter_fault"),
+    unrecoverableError: false,
+    autoRecoverableError: false,
+    paperNearEnd: faults.has("media_near_end"),
+    paperEnd: faults.has("media_out"),
+  });
+  const stops = (): boolean => [...faults].some((f) => f !== "media_near_end");
+  const reply = (bytes: Uint8Array): void => {
+    if (silent) return;
+    if (garbage) {
+      garbage = false;
+      sink.reply(ESCPOS_GARBAGE.slice());
+    }
+    sink.reply(bytes);
+  };
+  const print = (bytes: Uint8Array): void => {
+    printed++;
+    sink.printed({ index: printed, bytes });
+  };
+
+  return {
+    receive(chunk) {
+      for (const b of chunk) {
+        job.push(b);
+        for (const ev of parser.push(Uint8Array.of(b))) {
+          if (ev.type === "malformed") malformed++;
+          else if (ev.type === "realtime") {
+            const r = encodeRealtimeReplies(status());
+            if (ev.n >= 1 && ev.n <= 4) reply(Uint8Array.of(r[ev.n - 1] ?? 0x12));
+            // DLE EOT is not part of a label: take its three bytes back out of the job.
+            job.splice(-3, 3);
+          } else if (ev.type === "command" && ev.name === "GS a") {
+            asb = (ev.params[0] ?? 0) !== 0;
+          } else if (ev.type === "command" && ev.name === "GS V") {
+            const bytes = Uint8Array.from(job);
+            job = [];
+            if (stops() || held.length > 0) held.push(bytes);
+            else print(bytes);
+          }
+        }
+      }
+    },
+    setFault(condition, on) {
+      if (condition === "garbage") {
+        garbage = on;
+        return;
+      }
+      if (on) faults.add(condition);
+      else faults.delete(condition);
+      if (asb) reply(encodeAsb(status()));
+      while (!stops() && held.length > 0) {
+        const next = held.shift();
+        if (next !== undefined) print(next);
+      }
+    },
+    setSilent(on) {
+      silent = on;
+    },
+    state() {
+      return { faults: [...faults].sort(), held: held.length, printed, malformed, asb };
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * A TSPL interpreter for the simulator: job bytes → what the printer prints. It reads the stream
+ * with the device-side parser (firmware-protocols/tspl/stream-parser.ts), never the compiler's
+ * code, and draws each command on a page bitmap: resident fonts with the CJK renderer at the
+ * font's dot size, barcodes with bwip-js, BITMAP in TSPL polarity (1 = white).
+ */
+import {
+  blit,
+  createBitmap,
+  fillRect,
+  getPixel,
+  rotateBitmap,
+  setPixel,
+  type Bitmap,
+} from "../label/bitmap.ts";
+import { renderBarcodeBitmap } from "../label/barcode.ts";
+import { decodeGbk } from "../label/gb18030.ts";
+import { renderTextBitmap } from "../label/text.ts";
+import { createTsplStreamParser, splitArgs } from "../../firmware-protocols/tspl/stream-parser.ts";
+
+export interface InterpretedLabel {
+  bitmap: Bitmap;
+  /** Command names executed for this label, in order (BITMAP included). */
+  commands: string[];
+  /** Text printed by TEXT commands, decoded. */
+  texts: string[];
+  /** Data of BARCODE / QRCODE commands. */
+  barcodes: string[];
+}
+
+/** Character heights in dots of the resident Latin fonts "1"–"8" (TSPL PM, TEXT). */
+const FONT_HEIGHT: Record<string, number> = {
+  "1": 12,
+  "2": 20,
+  "3": 24,
+  "4": 32,
+  "5": 48,
+  "6": 14,
+  "7": 21,
+  "8": 14,
+};
+
+const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
+const num = (b: Uint8Array | undefined): number => Number(latin1(b ?? new Uint8Array()).trim());
+
+/** Interprets a TSPL stream; returns one label per `PRINT` (copies included). */
+export function interpretTspl(
+  bytes: Uint8Array,
+  dpi: number,
+): { labels: InterpretedLabel[]; malformed: number } {
+  const mm = (dots: number): number => (dots * 25.4) / dpi;
+  const labels: InterpretedLabel[] = [];
+  let malformed = 0;
+  let widthDots = Math.round((100 * dpi) / 25.4);
+  let heightDots = Math.round((150 * dpi) / 25.4);
+  let page = createBitmap(widthDots, heightDots);
+  let commands: string[] = [];
+  let texts: string[] = [];
+  let barcodes: string[] = [];
+  const draw = (b: Bitmap, x: number, y: number, rotation: number): void => {
+    const r = rotation === 90 || rotation === 180 || rotation === 270 ? rotation : 0;
+    blit(page, rotateBitmap(b, r), x, y);
+  };
+  for (const ev of createTsplStreamParser().push(bytes)) {
+    if (ev.type === "malformed") {
+      malformed++;
+      continue;
+    }
+    if (ev.type === "immediate") continue;
+    if (ev.type === "bitmap") {
+      commands.push("BITMAP");
+      for (let y = 0; y < ev.height; y++)
+        for (let x = 0; x < ev.widthBytes * 8; x++) {
+          const white = ((ev.data[y * ev.widthBytes + (x >> 3)] ?? 0) & (0x80 >> (x & 7))) !== 0;
+          if (!white) setPixel(page, ev.x + x, ev.y + y);
+          else if (ev.mode === 0) setPixel(page, ev.x + x, ev.y + y, false);
+        }
+      continue;
+    }
+    commands.push(ev.name);
+    const a = splitArgs(ev.args);
+    switch (ev.name) {
+      case "SIZE": {
+        const w = parseFloat(latin1(a[0]?.bytes ?? new Uint8Array()));
+        const h = parseFloat(latin1(a[1]?.bytes ?? new Uint8Array()));
+        if (w > 0 && h > 0 && w < 1000 && h < 2000) {
+          widthDots = Math.round((w * dpi) / 25.4);
+          heightDots = Math.round((h * dpi) / 25.4);
+        }
+        break;
+      }
+      case "CLS":
+        page = createBitmap(widthDots, heightDots);
+        break;
+      case "TEXT": {
+        const font = latin1(a[2]?.bytes ?? new Uint8Array());
+        const content = a[6]?.bytes ?? new Uint8Array();
+        const text = /\.BF2$/i.test(font) ? decodeGbk(content) : latin1(content);
+        texts.push(text);
+        const base = /\.BF2$/i.test(font) ? 24 : (FONT_HEIGHT[font] ?? 24);
+        const h = base * Math.max(1, num(a[5]?.bytes));
+        draw(
+          renderTextBitmap({ type: "text", xMm: 0, yMm: 0, sizeMm: mm(h), text }, dpi),
+          num(a[0]?.bytes),
+          num(a[1]?.bytes),
+          num(a[3]?.bytes),
+        );
+        break;
+      }
+      case "BARCODE": {
+        const data = latin1(a[8]?.bytes ?? new Uint8Array());
+        barcodes.push(data);
+        try {
+          const b = renderBarcodeBitmap(
+            {
+              type: "barcode",
+              symbology: "code128",
+              xMm: 0,
+              yMm: 0,
+              heightMm: mm(num(a[3]?.bytes)),
+              moduleMm: mm(num(a[6]?.bytes)),
+              data,
+              humanReadable: num(a[4]?.bytes) > 0,
+            },
+            dpi,
+          );
+          draw(b, num(a[0]?.bytes), num(a[1]?.bytes), num(a[5]?.bytes));
+        } catch {
+          malformed++;
+        }
+        break;
+      }
+      case "QRCODE": {
+        const data = latin1(a[6]?.bytes ?? new Uint8Array());
+        barcodes.push(data);
+        try {
+          const b = renderBarcodeBitmap(
+            {
+              type: "barcode",
+              symbology: "qrcode",
+              xMm: 0,
+              yMm: 0,
+              heightMm: 0,
+              moduleMm: mm(num(a[3]?.bytes)),
+              data,
+            },
+            dpi,
+          );
+          draw(b, num(a[0]?.bytes), num(a[1]?.bytes), num(a[5]?.bytes));
+        } catch {
+          malformed++;
+        }
+        break;
+      }
+      case "BAR":
+        fillRect(page, num(a[0]?.bytes), num(a[1]?.bytes), num(a[2]?.bytes), num(a[3]?.bytes));
+        break;
+      case "BOX": {
+        const [x, y, x2, y2, t] = [0, 1, 2, 3, 4].map((i) => num(a[i]?.bytes)) as [
+          number,
+          number,
+          number,
+          number,
+          number,
+        ];
+        fillRect(page, x, y, x2 - x, t);
+        fillRect(page, x, y2 - t, x2 - x, t);
+        fillRect(page, x, y, t, y2 - y);
+        fillRect(page, x2 - t, y, t, y2 - y);
+        break;
+      }
+      case "PRINT": {
+        const copies = Math.max(1, num(a[0]?.bytes)) * Math.max(1, a[1] ? num(a[1].bytes) : 1);
+        for (let i = 0; i < copies; i++) labels.push({ bitmap: page, commands, texts, barcodes });
+        commands = [];
+        texts = [];
+        barcodes = [];
+        break;
+      }
+      default:
+        break; // GAP, DIRECTION, SPEED, DENSITY, …: accepted, nothing to draw
+    }
+  }
+  return { labels, malformed };
+}
+
+/** True when the dot is black (tests). */
+export const isBlack = getPixel;

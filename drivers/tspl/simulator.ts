@@ -1,0 +1,152 @@
+/**
+ * Device-side simulator of a TSPL printer (DESIGN.md §6; reference/device-protocols.md §2, §9):
+ * host bytes in, status bytes and printed jobs out through the sink. No I/O, no timers.
+ *
+ * - The stream goes through the device-side parser; a job is every byte since the previous job
+ *   up to and including its `PRINT` line, and is printed (or held) as a whole.
+ * - `ESC ! ?` is answered with the status byte, `ESC ! S` with the 8-byte frame, `ESC ! R` resets.
+ * - Faults (head open, paper jam, media out, ribbon out, paused, cover open) hold jobs until they
+ *   clear; `buffer_full` shows in `!S` b2; `garbage` puts junk before the next reply; silence
+ *   leaves status requests unanswered.
+ */
+import { createTsplStreamParser } from "../../firmware-protocols/tspl/stream-parser.ts";
+import {
+  encodeTsplExtendedStatus,
+  encodeTsplStatusByte,
+} from "../../firmware-protocols/tspl/status.ts";
+
+export interface TsplSimulatorSink {
+  reply(bytes: Uint8Array): void;
+  printed(job: { index: number; bytes: Uint8Array }): void;
+}
+
+export const TSPL_FAULTS = [
+  "head_open",
+  "paper_jam",
+  "media_out",
+  "ribbon_out",
+  "paused",
+  "cover_open",
+  "buffer_full",
+] as const;
+export type TsplFault = (typeof TSPL_FAULTS)[number];
+
+export interface TsplSimulator {
+  receive(chunk: Uint8Array): void;
+  setFault(condition: TsplFault | "garbage", on: boolean): void;
+  setSilent(on: boolean): void;
+  state(): {
+    faults: string[];
+    held: number;
+    printed: number;
+    malformed: number;
+    immediates: string[];
+  };
+}
+
+/** Junk sent before the next status reply by the `garbage` fault (no STX among it). */
+export const TSPL_GARBAGE = Uint8Array.of(0xff, 0x41, 0x0d, 0x0a, 0x00);
+
+export function createTsplSimulator(sink: TsplSimulatorSink): TsplSimulator {
+  const parser = createTsplStreamParser();
+  const faults = new Set<TsplFault>();
+  const held: Uint8Array[] = [];
+  const immediates: string[] = [];
+  let received: number[] = [];
+  let base = 0; // stream offset of received[0]
+  let silent = false;
+  let garbage = false;
+  let printed = 0;
+  let malformed = 0;
+
+  const stops = (): boolean => [...faults].some((f) => f !== "buffer_full");
+  const print = (bytes: Uint8Array): void => {
+    printed++;
+    sink.printed({ index: printed, bytes });
+  };
+  const flush = (): void => {
+    while (!stops() && held.length > 0) {
+      const next = held.shift();
+      if (next !== undefined) print(next);
+    }
+  };
+  const reply = (bytes: Uint8Array): void => {
+    if (silent) return;
+    if (garbage) {
+      garbage = false;
+      sink.reply(TSPL_GARBAGE.slice());
+    }
+    sink.reply(bytes);
+  };
+  const statusByte = (): number =>
+    encodeTsplStatusByte({
+      headOpen: faults.has("head_open"),
+      paperJam: faults.has("paper_jam"),
+      paperOut: faults.has("media_out"),
+      ribbonOut: faults.has("ribbon_out"),
+      paused: faults.has("paused"),
+      printing: false,
+      coverOpen: faults.has("cover_open"),
+      overTemperature: false,
+    });
+  const extended = (): Uint8Array => {
+    const err = faults.has("media_out")
+      ? "A"
+      : faults.has("paper_jam")
+        ? "B"
+        : faults.has("ribbon_out")
+          ? "D"
+          : "@";
+    const message = faults.has("paused") ? "`" : stops() ? "E" : "@";
+    return encodeTsplExtendedStatus(message, faults.has("buffer_full") ? "H" : "@", "@", err);
+  };
+
+  return {
+    receive(chunk) {
+      for (const b of chunk) received.push(b);
+      for (const ev of parser.push(chunk)) {
+        if (ev.type === "malformed") malformed++;
+        else if (ev.type === "immediate") {
+          immediates.push(ev.code);
+          if (immediates.length > 256) immediates.shift();
+          // ESC ! ? / ESC ! S / ESC ! R (TSPL PM, immediate commands).
+          if (ev.code === "?") reply(Uint8Array.of(statusByte()));
+          else if (ev.code === "S") reply(extended());
+          else {
+            held.length = 0;
+            faults.clear();
+          }
+        } else if (ev.type === "command" && ev.name === "PRINT") {
+          const job = Uint8Array.from(received.slice(0, ev.end - base));
+          received = received.slice(ev.end - base);
+          base = ev.end;
+          if (stops() || held.length > 0) held.push(job);
+          else print(job);
+        }
+      }
+    },
+    setFault(condition, on) {
+      if (condition === "garbage") {
+        garbage = on;
+        return;
+      }
+      if (on) faults.add(condition);
+      else {
+        faults.delete(condition);
+        flush();
+      }
+    },
+    setSilent(on) {
+      silent = on;
+    },
+    state() {
+      return {
+        faults: [...faults].sort(),
+        held: held.length,
+        printed,
+        malformed,
+        immediates: [...immediates],
+      };
+    },
+  };
+}
