@@ -1,12 +1,17 @@
 import type { Transport } from "../../drivers/transport.ts";
 import type { DeviceConfig } from "../config/schema.ts";
-import { CodedError } from "../errors.ts";
+import { createHidTransport, loadHid, type HidLike } from "../transports/hid.ts";
 import { createSerialTransport, type SerialPortFactory } from "../transports/serial.ts";
 import { createTcpTransport } from "../transports/tcp.ts";
+import { createUsbTransport, loadUsb, type UsbLike } from "../transports/usb.ts";
 
 /** Injected library bindings (tests stand fakes here; the daemon uses the real ones). */
 export interface TransportBindings {
   serial?: SerialPortFactory;
+  /** usb@3's WebUSB object (default: the `usb` package, loaded on first open). */
+  usb?: UsbLike;
+  /** node-hid's async API (default: the `node-hid` package, loaded on first open). */
+  hid?: HidLike;
 }
 
 /**
@@ -37,9 +42,19 @@ export function makeTransport(
         ...(bindings.serial !== undefined && { factory: bindings.serial }),
       });
     case "usb":
+      return createUsbTransport({
+        vendorId: t.vendor_id,
+        productId: t.product_id,
+        serialNumber: t.serial_number,
+        usb: bindings.usb ?? loadUsb,
+      });
     case "hid":
-      throw new CodedError("config_invalid", `transport ${t.type} is not available yet`, {
-        path: `devices.${dc.id}.transport.type`,
+      return createHidTransport({
+        vendorId: t.vendor_id,
+        productId: t.product_id,
+        serialNumber: t.serial_number,
+        path: t.path,
+        hid: bindings.hid ?? loadHid,
       });
   }
 }
