@@ -6,6 +6,7 @@
 import { defineDriver } from "../types.ts";
 import { compileZpl, createZplCompiler } from "./compile.ts";
 import { zplIdentityQuery } from "./identity.ts";
+import { encodeLabelZpl } from "./rfid.ts";
 import { zplStatusQuery } from "./status.ts";
 
 export const zebraZpl = defineDriver({
@@ -17,10 +18,14 @@ export const zebraZpl = defineDriver({
   capabilities: {
     // The common 4-inch desktop/industrial head; the site profile gives the unit's real values.
     thermalPrinter: { dpi: 203, widthMm: 104, languages: ["ZPL"] },
+    // RFID models (ZT411 RFID, ZD621R …) print and encode in one pass (rfid.ts); on a unit
+    // without the option no encode result comes back and such a job ends in doubt.
+    rfidEncoder: { epcBits: [96], lock: true, verify: true, printAndEncode: true },
   },
   jobKinds: ["label.print"],
   compile: compileZpl,
   createCompiler: (profile) => createZplCompiler(profile),
   status: zplStatusQuery,
   identity: zplIdentityQuery,
+  execute: encodeLabelZpl,
 });

@@ -18,6 +18,10 @@ export function createRfidIntakeCheck(
   return (env) => {
     const block = env.payload.rfid;
     if (block === undefined) return {};
+    if (env.payload.copies > 1)
+      throw new CodedError("invalid_envelope", "payload.copies: an RFID label is printed once", {
+        path: "payload.copies",
+      });
     const g = guardRfidBlock(block, phoneMinHidden);
     if (!g.ok)
       throw new CodedError("privacy_rejected", `payload.${g.path}: not de-identified (${g.rule})`, {

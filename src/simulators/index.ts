@@ -4,11 +4,16 @@
  * configured with `simulator: true`.
  */
 import type { DriverDefinition } from "../../drivers/types.ts";
-import { createZplSimulator } from "../../drivers/zebra-zpl/simulator.ts";
 import { join } from "node:path";
 import { hostSimulatorOnTcp, type TcpHostLogger } from "./tcp-host.ts";
 import { hostLabelSimulator } from "./labels.ts";
-import { createHostedR2000, isRfidFault, RFID_FAULTS, setRfidFault } from "./rfid.ts";
+import {
+  createHostedR2000,
+  createHostedZplRfid,
+  isRfidFault,
+  RFID_FAULTS,
+  setRfidFault,
+} from "./rfid.ts";
 
 export { createMemoryTransport } from "./memory.ts";
 export type { MemoryTransport, MemoryDeviceSide, MemoryTransportOptions } from "./memory.ts";
@@ -48,6 +53,8 @@ export interface SimulatedDeviceConfig {
   id: string;
   /** `port` 0 picks a free port. */
   transport: { port: number };
+  /** The configured model; an RFID printer's simulator gets inlays when it names RFID. */
+  model?: string;
   profile: { dpi: number; width_mm?: number };
 }
 
@@ -65,12 +72,16 @@ export interface HostDeviceSimulatorOptions {
 export async function hostDeviceSimulator(o: HostDeviceSimulatorOptions): Promise<HostedSimulator> {
   switch (o.driver.id) {
     case "zebra-zpl": {
+      let rfid: ReturnType<typeof createHostedZplRfid> | undefined;
       const hosted = await hostSimulatorOnTcp({
         deviceId: o.device.id,
         dataDir: o.dataDir,
         port: o.device.transport.port,
         logger: o.logger,
-        createSimulator: (sink) => createZplSimulator({ sink }),
+        // Every hosted ZPL printer has the RFID encoder logic; only an RFID model has inlays.
+        createSimulator: (sink) =>
+          (rfid = createHostedZplRfid(sink, o.device.model, join(o.dataDir, "sim", o.device.id)))
+            .simulator,
         // Previews at the printer's own resolution (dots per millimetre).
         preview: { dpmm: Math.round(o.device.profile.dpi / 25.4) },
       });
@@ -79,16 +90,19 @@ export async function hostDeviceSimulator(o: HostDeviceSimulatorOptions): Promis
         port: hosted.port,
         outputDir: hosted.outputDir,
         faults: {
-          conditions: ZPL_FAULTS,
+          conditions: [...ZPL_FAULTS, ...RFID_FAULTS.filter((f) => !isZplFault(f))],
           set(condition, on) {
-            if (!isZplFault(condition))
-              throw new RangeError(`unknown simulator fault ${condition}`);
-            hosted.simulator.setFault(condition, on);
+            if (isZplFault(condition)) hosted.simulator.setFault(condition, on);
+            else if (isRfidFault(condition) && rfid) setRfidFault(rfid.field, condition, on);
+            else throw new RangeError(`unknown simulator fault ${condition}`);
           },
           silent: (on) => hosted.simulator.setSilent(on),
           disconnectClients: () => hosted.disconnectClients(),
         },
-        close: () => hosted.close(),
+        close: async () => {
+          await hosted.close();
+          await rfid?.files.flush();
+        },
       };
     }
     case "uhf-r2000": {

@@ -8,6 +8,10 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { blankTag, createTagField, type TagField } from "../../drivers/rfid/tag-field.ts";
 import { createR2000Simulator, type R2000Simulator } from "../../drivers/uhf-r2000/simulator.ts";
+import {
+  createZplRfidSimulator,
+  type ZplRfidSimulator,
+} from "../../drivers/zebra-zpl/rfid-simulator.ts";
 import type { SimulatorSink } from "./tcp-host.ts";
 
 /** Fault names of a hosted RFID simulator (`SimulatorFaults.set`). */
@@ -108,5 +112,26 @@ export function createHostedR2000(
     field,
     sink: { reply: (b) => sink.reply(b), printed: ({ bytes }) => files.write(bytes) },
   });
+  return { simulator, field, files };
+}
+
+/**
+ * A ZPL printer simulator with an RFID encoder (drivers/zebra-zpl/rfid-simulator.ts). Its field
+ * holds one blank inlay when the device's model names RFID (`"… RFID …"`, as the demo's
+ * `zpl-rfid-1`), else none: a plain printer voids every label it is asked to encode. Tag memory
+ * after each encode goes to `<dir>/<n>.json`.
+ */
+export function createHostedZplRfid(
+  sink: SimulatorSink,
+  model: string | undefined,
+  dir: string,
+): {
+  simulator: ZplRfidSimulator;
+  field: TagField;
+  files: ReturnType<typeof createTagMemoryFiles>;
+} {
+  const field = createTagField(/RFID/i.test(model ?? "") ? [blankTag({ serial: 1 })] : []);
+  const files = createTagMemoryFiles(dir);
+  const simulator = createZplRfidSimulator({ sink, field, onTagMemory: (b) => files.write(b) });
   return { simulator, field, files };
 }
