@@ -1,6 +1,7 @@
 import type { AccessService } from "../access/service.ts";
 import type { Approval, ApprovalStatus, ApprovalStore } from "../access/approvals.ts";
 import type { LockdownStore } from "../access/lockdown.ts";
+import type { OperatorStore } from "../access/operators.ts";
 import { CodedError } from "../errors.ts";
 import { field, type ManagementRouter } from "./router.ts";
 
@@ -11,7 +12,12 @@ import { field, type ManagementRouter } from "./router.ts";
  */
 export function registerAccessActions(
   router: ManagementRouter,
-  d: { service: AccessService; approvals: ApprovalStore; lockdown: LockdownStore },
+  d: {
+    service: AccessService;
+    approvals: ApprovalStore;
+    lockdown: LockdownStore;
+    operators: OperatorStore;
+  },
 ): void {
   router.register("approval.request", (req, now) => {
     const scope = req["scope"] ?? {};
@@ -54,6 +60,21 @@ export function registerAccessActions(
     d.service.liftLockdown(field(req, "operator", 32), field(req, "reason"), now);
     return { lockdown: { active: false } };
   });
+  // Departed staff: a supervisor disables an operator; their new and queued jobs are refused.
+  for (const [action, active] of [
+    ["operator.disable", false],
+    ["operator.enable", true],
+  ] as const) {
+    router.register(action, (req, now) => {
+      const by = field(req, "operator", 32);
+      if (!d.operators.isActive(by, ["supervisor", "admin"]))
+        throw new CodedError("not_authorized", `'${by}' is not an active supervisor`, {
+          path: "operator",
+        });
+      const op = d.service.setOperatorStatus(field(req, "id", 32), active, now);
+      return { operator: { id: op.id, role: op.role, status: op.status } };
+    });
+  }
   router.register("lockdown.status", () => {
     const s = d.lockdown.current();
     return {

@@ -171,6 +171,17 @@ describe("job access control", () => {
     await g.probe.publish(JOB_TOPIC, JSON.stringify(after));
     await g.probe.waitReply(after.job_id, "accepted");
     expect(actions()).toEqual(expect.arrayContaining(["lockdown.set:ok:", "lockdown.lifted:ok:"]));
+    // Operators over MQTT too: only a supervisor disables one, and it applies at once.
+    expect(await request("operator.disable", { operator: "E2", id: "E3" })).toMatchObject({
+      status: "error",
+      error: { code: "not_authorized" },
+    });
+    expect(await request("operator.disable", { operator: "S1", id: "E3" })).toMatchObject({
+      status: "ok",
+      data: { operator: { id: "E3", status: "disabled" } },
+    });
+    expect(errorOf(await send(job({ operator: "E3" })))["code"]).toBe("operator_disabled");
+    await request("operator.enable", { operator: "S1", id: "E3" });
   });
 
   it("a number outside its carrier's range is refused with waybill_out_of_range", async () => {
