@@ -94,9 +94,11 @@ export function createCheckpointer(o: CheckpointerOptions): Checkpointer {
         return note;
       });
     running = run;
-    void run.finally(() => {
+    const clear = () => {
       if (running === run) running = undefined;
-    });
+    };
+    // Both branches handled here; the caller handles the rejection of `run` itself.
+    run.then(clear, clear);
     return run;
   }
 
