@@ -333,6 +333,45 @@ config
     process.exitCode = (await import("./config.ts")).runConfigSchema();
   });
 
+const devicesCmd = program
+  .command("devices")
+  .description("attached and registered devices (serial, USB, HID, TCP)");
+devicesCmd
+  .command("scan")
+  .description(
+    "list attached serial ports, USB printers and HID devices, whether each is registered, and a config snippet for the others",
+  )
+  .option("-c, --config <file>", "YAML configuration file (default: the demo configuration)")
+  .option("--json", "one JSON object per device")
+  .action(async (o: { config?: string; json?: boolean }) => {
+    const { demoConfig, loadConfigFile } = await import("../config/load.ts");
+    const config = o.config !== undefined ? loadConfigFile(o.config) : demoConfig();
+    process.exitCode = await (await import("./devices.ts")).runDevicesScan(config, o);
+  });
+devicesCmd
+  .command("list")
+  .description("registered devices with their live state (from the gateway's retained documents)")
+  .option("--url <url>", "broker URL", "mqtt://127.0.0.1:1883")
+  .option("--mqtt-port <n>", "shorthand for --url mqtt://127.0.0.1:<n>", portArg)
+  .option("--base <topic>", "base topic", "labelgate")
+  .option("--site <site>", "site", "demo")
+  .option("--gateway <id>", "gateway id", "gw1")
+  .option("--timeout <ms>", "how long to wait for the documents", (v) => Number(v), 3000)
+  .option("--json", "one JSON object per device")
+  .action(
+    async (o: {
+      url: string;
+      mqttPort?: number;
+      base: string;
+      site: string;
+      gateway: string;
+      timeout: number;
+      json?: boolean;
+    }) => {
+      process.exitCode = await (await import("./devices.ts")).runDevicesList(o);
+    },
+  );
+
 program.exitOverride((err) => {
   // Usage errors exit 4 like other I/O or usage errors; --help and --version exit 0.
   process.exit(err.exitCode === 0 ? 0 : 4);
