@@ -30,7 +30,13 @@ const eg = (b: Bitmap, x: number, y: number): Uint8Array =>
 function compileText(el: TextElement, x: number, y: number, profile: DeviceProfile): Uint8Array[] {
   const rotated = (el.rotation ?? 0) !== 0;
   const font = profile.cjkFont;
-  if (font !== undefined && /^\d{1,3}$/.test(font) && !rotated) {
+  // CR/LF and other controls would end or break a CPCL line: such text is rasterized.
+  if (
+    font !== undefined &&
+    /^\d{1,3}$/.test(font) &&
+    !rotated &&
+    !/[\x00-\x1f\x7f]/.test(el.text)
+  ) {
     const lay = layoutText(el, profile.dpi);
     const lines = lay.lines.map((l) => encodeGbk(l));
     if (lines.every((b) => b !== undefined && isCarriableText(b))) {

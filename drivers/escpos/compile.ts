@@ -90,6 +90,8 @@ function nativeText(
   widthDots: number,
 ): Uint8Array[] | undefined {
   if (profile.cjkFont === undefined || (el.rotation ?? 0) !== 0) return undefined;
+  // Control characters would act as ESC/POS commands: such text is rasterized.
+  if (/[\x00-\x1f\x7f]/.test(el.text)) return undefined;
   const lay = layoutText(el, profile.dpi);
   const mul = Math.max(1, Math.min(8, Math.round(lay.px / 24)));
   const x = mmToDots(el.xMm, profile.dpi);

@@ -107,7 +107,13 @@ function graphicPiece(
  * The pieces of `el` at `dpi`. With `splitNative` false (or rotated text) the whole element is
  * one graphic, cropped to its ink. Text with no ink at all (spaces) gives no pieces.
  */
-export function textPieces(el: TextElement, dpi: number, splitNative: boolean): TextPiece[] {
+export function textPieces(
+  el: TextElement,
+  dpi: number,
+  splitNative: boolean,
+  /** A language's own limit on native runs (e.g. TSPL cannot quote a backslash). */
+  canNative: (run: string) => boolean = () => true,
+): TextPiece[] {
   if (!splitNative || (el.rotation ?? 0) !== 0) {
     const c = cropToInk(renderTextBitmap(el, dpi));
     return c === undefined
@@ -136,7 +142,7 @@ export function textPieces(el: TextElement, dpi: number, splitNative: boolean): 
         pieces.push(...graphicPiece(el, line.slice(at, end), dpi, dx, dy));
       }
     };
-    for (const [s, e] of nativeRuns(line)) {
+    for (const [s, e] of nativeRuns(line).filter(([a, b]) => canNative(line.slice(a, b)))) {
       flushGraphic(s);
       pieces.push({
         kind: "native",

@@ -44,7 +44,8 @@ function bitmapCommand(b: Bitmap, x: number, y: number): Uint8Array {
 function compileText(el: TextElement, x: number, y: number, profile: DeviceProfile): Uint8Array[] {
   const out: Uint8Array[] = [];
   const rotated = (el.rotation ?? 0) !== 0;
-  if (profile.cjkFont !== undefined && !rotated) {
+  // Control characters (CR, LF …) cannot be carried in a TSPL string: such text is rasterized.
+  if (profile.cjkFont !== undefined && !rotated && !/[\x00-\x1f\x7f]/.test(el.text)) {
     const lay = layoutText(el, profile.dpi);
     const mul = Math.max(1, Math.round(lay.px / 24));
     const lines = lay.lines.map((line) => {
@@ -71,7 +72,8 @@ function compileText(el: TextElement, x: number, y: number, profile: DeviceProfi
       return out;
     }
   }
-  for (const p of textPieces(el, profile.dpi, !rotated)) {
+  // A backslash cannot be quoted in TSPL: runs holding one stay in the graphics.
+  for (const p of textPieces(el, profile.dpi, !rotated, (run) => !run.includes("\\"))) {
     if (p.kind === "graphic") {
       const b = p.magnification > 1 ? scaleBitmap(p.bitmap, p.magnification) : p.bitmap;
       out.push(bitmapCommand(b, x + p.dx, y + p.dy));
@@ -80,7 +82,9 @@ function compileText(el: TextElement, x: number, y: number, profile: DeviceProfi
     const quoted = encodeTsplString(new TextEncoder().encode(p.text));
     // Font "3" is 16 × 24 dots (TSPL PM, TEXT font table); native runs are printable ASCII.
     const mul = Math.max(1, Math.round(p.heightDots / 24));
-    if (quoted !== undefined) out.push(textCommand(x + p.dx, y + p.dy, "3", mul, quoted));
+    // Native runs are printable ASCII without a backslash, so they always quote.
+    if (quoted === undefined) throw new RangeError("a native text run could not be quoted");
+    out.push(textCommand(x + p.dx, y + p.dy, "3", mul, quoted));
   }
   return out;
 }
