@@ -4,7 +4,8 @@ import type { ConfigInput } from "./schema.ts";
  * The built-in demo configuration, used when `labelgate start` gets no `--config`: site `demo`,
  * gateway `gw1`, the embedded broker on 127.0.0.1:1883, data under `./data`, and simulated
  * printers hosted by the daemon on free loopback ports: `zpl-1` (ZPL, 203 dpi, 100 mm wide, no
- * resident CJK font), `tspl-1`, `escpos-1` and `cpcl-1`.
+ * resident CJK font), `tspl-1`, `escpos-1` and `cpcl-1`; the RFID printer `zpl-rfid-1` and the
+ * UHF bag encoder `uhf-1`.
  */
 export const DEMO_CONFIG: ConfigInput = {
   site: "demo",
@@ -18,6 +19,9 @@ export const DEMO_CONFIG: ConfigInput = {
   },
   // The supervisor console and HTTP API (README "Console and HTTP API").
   http: { enabled: true, host: "127.0.0.1", port: 8080 },
+  // RFID numbering (README "RFID"): the GS1 example company prefix of the EPC Tag Data Standard
+  // (0614141) and a demo access password. A real site puts its own prefix and a secret here.
+  rfid: { company_prefix: "0614141", bag_asset_type: "12345", access_password: "5A17C0DE" },
   devices: [
     {
       id: "zpl-1",
@@ -26,6 +30,27 @@ export const DEMO_CONFIG: ConfigInput = {
       area: "demo-hall/line-1",
       transport: { type: "tcp", host: "127.0.0.1", port: 0 },
       profile: { dpi: 203, width_mm: 100, height_mm: 150 },
+      simulator: true,
+      status_poll_ms: 5000,
+    },
+    // An RFID printer (print and encode in one pass, SSCC-96) and a desktop UHF encoder for
+    // reusable bags (R2000 serial protocol, hosted like a serial-device server on loopback TCP).
+    {
+      id: "zpl-rfid-1",
+      driver: "zebra-zpl",
+      model: "simulated ZPL RFID printer",
+      area: "demo-hall/line-1",
+      transport: { type: "tcp", host: "127.0.0.1", port: 0 },
+      profile: { dpi: 203, width_mm: 100, height_mm: 150 },
+      simulator: true,
+      status_poll_ms: 5000,
+    },
+    {
+      id: "uhf-1",
+      driver: "uhf-r2000",
+      model: "simulated R2000 UHF encoder",
+      area: "demo-hall/bag-desk",
+      transport: { type: "tcp", host: "127.0.0.1", port: 0 },
       simulator: true,
       status_poll_ms: 5000,
     },
