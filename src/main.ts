@@ -12,6 +12,8 @@ import { createGroupCommit } from "./db/group-commit.ts";
 import { openDatabase, type Db } from "./db/open.ts";
 import { createDeviceCommands } from "./devices/commands.ts";
 import { createDeviceManager } from "./devices/manager.ts";
+import { createScanStations } from "./devices/scan-station.ts";
+import type { TransportBindings } from "./devices/transport-factory.ts";
 import type { DeviceRuntime } from "./devices/runtime.ts";
 import { gatewayInfo } from "./gateway-docs.ts";
 import { createInbox } from "./jobs/inbox.ts";
@@ -34,6 +36,8 @@ export interface GatewayOptions {
   config: Config;
   logger: Logger;
   clock?: () => number;
+  /** Serial / USB / HID library bindings (tests inject fakes; default: the real libraries). */
+  bindings?: TransportBindings;
 }
 
 export interface Gateway {
@@ -160,6 +164,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     publish,
     event: sendEvent,
     audit: auditAppend,
+    ...(o.bindings !== undefined && { bindings: o.bindings }),
     queueDeps: {
       inbox,
       audit: auditAppend,
@@ -206,6 +211,21 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     enqueue: (device, jobId) => deviceManager.enqueue(device, jobId),
     routePool: (topic, payload) => deviceManager.pools.route(topic, payload),
     hmacKey: keys.hmac,
+    clock,
+    logger,
+  });
+  const scanStations = createScanStations({
+    config,
+    inbox,
+    audit: auditAppend,
+    printedJobs: (waybillNo) =>
+      access.waybills
+        .life(waybillNo)
+        .events.filter((e) => e.kind === "print" || e.kind === "reprint")
+        .map((e) => e.jobId)
+        .filter((j) => j !== undefined),
+    submit: (device, payload) => intake.handle(t.deviceJob(device), payload),
+    hid: o.bindings?.hid,
     clock,
     logger,
   });
@@ -279,6 +299,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     },
   });
   await announce(mqttConn);
+  await scanStations.start();
 
   deviceManager.start();
   checkpointer.start();
@@ -306,6 +327,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     management,
     webUrl: webServer?.url,
     async stop() {
+      await scanStations.stop();
       await deviceManager.stop();
       payloadPurger.stop();
       await checkpointer.stop();

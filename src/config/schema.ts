@@ -223,6 +223,33 @@ export const configSchema = z.strictObject({
   /** RFID encoding: EPC numbering and the site access password (src/rfid/config.ts). */
   rfid: rfidSchema,
   devices: z.array(deviceSchema).default([]),
+  /**
+   * Scan stations: a HID barcode scanner bound to a station and its printer; a scanned waybill
+   * number reprints that waybill's last label there (src/devices/scan-station.ts).
+   */
+  scan_stations: z
+    .array(
+      z.strictObject({
+        id: idString,
+        area: z.string().max(128).optional(),
+        /** The printer (a `devices[].id`) reprints go to. */
+        printer: idString,
+        /** The operator logged in at the station; reprints and scans are recorded under it. */
+        operator: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+          .optional(),
+        scanner: z.strictObject({
+          vendor_id: z.number().int().min(0).max(0xffff),
+          product_id: z.number().int().min(0).max(0xffff),
+          serial_number: z.string().min(1).optional(),
+          path: z.string().min(1).optional(),
+          /** `keyboard`: keyboard-wedge (boot keyboard reports); `pos`: HID POS reports. */
+          mode: z.enum(["keyboard", "pos"]).default("keyboard"),
+        }),
+      }),
+    )
+    .default([]),
 });
 
 export type Config = z.infer<typeof configSchema>;
