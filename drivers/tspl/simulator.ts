@@ -3,7 +3,7 @@
  * host bytes in, status bytes and printed jobs out through the sink. No I/O, no timers.
  *
  * - The stream goes through the device-side parser; a job is every byte since the previous job
- *   up to and including its `PRINT` line, and is printed (or held) as a whole.
+ *   up to and including its `PRINT` line (immediate commands taken out), printed or held whole.
  * - `ESC ! ?` is answered with the status byte, `ESC ! S` with the 8-byte frame, `ESC ! R` resets.
  * - Faults (head open, paper jam, media out, ribbon out, paused, cover open) hold jobs until they
  *   clear; `buffer_full` shows in `!S` b2; `garbage` puts junk before the next reply; silence
@@ -53,7 +53,6 @@ export function createTsplSimulator(sink: TsplSimulatorSink): TsplSimulator {
   const held: Uint8Array[] = [];
   const immediates: string[] = [];
   let received: number[] = [];
-  let base = 0; // stream offset of received[0]
   let silent = false;
   let garbage = false;
   let printed = 0;
@@ -103,25 +102,28 @@ export function createTsplSimulator(sink: TsplSimulatorSink): TsplSimulator {
 
   return {
     receive(chunk) {
-      for (const b of chunk) received.push(b);
-      for (const ev of parser.push(chunk)) {
-        if (ev.type === "malformed") malformed++;
-        else if (ev.type === "immediate") {
-          immediates.push(ev.code);
-          if (immediates.length > 256) immediates.shift();
-          // ESC ! ? / ESC ! S / ESC ! R (TSPL PM, immediate commands).
-          if (ev.code === "?") reply(Uint8Array.of(statusByte()));
-          else if (ev.code === "S") reply(extended());
-          else {
-            held.length = 0;
-            faults.clear();
+      for (const b of chunk) {
+        received.push(b);
+        for (const ev of parser.push(Uint8Array.of(b))) {
+          if (ev.type === "malformed") malformed++;
+          else if (ev.type === "immediate") {
+            // An immediate command is not part of a job: take its three bytes back out.
+            received.splice(-3, 3);
+            immediates.push(ev.code);
+            if (immediates.length > 256) immediates.shift();
+            // ESC ! ? / ESC ! S / ESC ! R (TSPL PM, immediate commands).
+            if (ev.code === "?") reply(Uint8Array.of(statusByte()));
+            else if (ev.code === "S") reply(extended());
+            else {
+              held.length = 0;
+              faults.clear();
+            }
+          } else if (ev.type === "command" && ev.name === "PRINT") {
+            const job = Uint8Array.from(received);
+            received = [];
+            if (stops() || held.length > 0) held.push(job);
+            else print(job);
           }
-        } else if (ev.type === "command" && ev.name === "PRINT") {
-          const job = Uint8Array.from(received.slice(0, ev.end - base));
-          received = received.slice(ev.end - base);
-          base = ev.end;
-          if (stops() || held.length > 0) held.push(job);
-          else print(job);
         }
       }
     },
