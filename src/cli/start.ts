@@ -3,6 +3,9 @@ import type { Config } from "../config/schema.ts";
 import { isCodedError } from "../errors.ts";
 import { createLogger } from "../log.ts";
 import { startGateway } from "../main.ts";
+import { dirname, join } from "node:path";
+import { registerTemplate } from "../templates/index.ts";
+import { loadSiteTemplates } from "../templates/site.ts";
 
 export async function runStart(opts: {
   config?: string;
@@ -13,6 +16,10 @@ export async function runStart(opts: {
   let config: Config;
   try {
     config = opts.config !== undefined ? loadConfigFile(opts.config) : demoConfig();
+    // Site templates: templates/*.yaml next to the configuration file (README "Templates").
+    if (opts.config !== undefined)
+      for (const t of loadSiteTemplates(join(dirname(opts.config), "templates")))
+        registerTemplate(t);
   } catch (e) {
     console.error(isCodedError(e) ? e.message : String(e));
     return 1;

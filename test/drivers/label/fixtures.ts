@@ -15,6 +15,16 @@ export const EXAMPLE_WAYBILL: WaybillData = {
   item: { category: "日用品", weight_g: 1200, pieces: 1 },
 };
 
+/** Synthetic bag-tag data (no personal information on a bag tag). */
+export const BAG_TAG = {
+  bag_no: "BAG5710012",
+  destination: "杭州转运中心",
+  sort_code: "571-A12",
+  pieces: 48,
+  weight_g: 15200,
+  origin: "深圳宝安转运中心",
+};
+
 const DESTINATIONS = [
   { sort_code: "571-A12-03", destination: "杭州转运中心", address: "浙江省杭州市余杭区****" },
   { sort_code: "021-B07-11", destination: "上海虹桥转运中心", address: "上海市闵行区****" },
