@@ -23,6 +23,11 @@ const requestSchema = z.strictObject({
     .optional(),
 });
 
+const correlationSchema = z.looseObject({
+  request_id: requestSchema.shape.request_id.catch(undefined),
+  reply_to: z.string().max(256).optional().catch(undefined),
+});
+
 export interface DeviceCommandsOptions {
   topics: Topics;
   manager: DeviceManager;
@@ -106,7 +111,17 @@ export function createDeviceCommands(o: DeviceCommandsOptions) {
     let respondTo = o.topics.deviceCmdResponse(device, name);
     try {
       const text = new TextDecoder("utf-8", { fatal: true }).decode(payload).trim();
-      const r = requestSchema.safeParse(text === "" ? {} : JSON.parse(text));
+      const raw: unknown = text === "" ? {} : JSON.parse(text);
+      const r = requestSchema.safeParse(raw);
+      if (!r.success) {
+        // Correlation survives a bad request, so the requester hears why (as for job replies).
+        const loose = correlationSchema.safeParse(raw);
+        if (loose.success) {
+          if (loose.data.request_id !== undefined) req = { request_id: loose.data.request_id };
+          const to = loose.data.reply_to;
+          if (to !== undefined && isAllowedReplyTopic(o.topics, to)) respondTo = to;
+        }
+      }
       if (!r.success)
         throw new CodedError("invalid_request", "the command request breaks the schema", {
           path: r.error.issues[0]?.path.join(".") ?? "",
