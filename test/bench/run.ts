@@ -13,6 +13,7 @@ import { cpus, hostname, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { BenchCase, BenchResult } from "./types.ts";
+import { killAll } from "./lib/procs.ts";
 import { formatTable } from "./lib/table.ts";
 
 const CASES_DIR = fileURLToPath(new URL("./cases/", import.meta.url));
@@ -87,6 +88,13 @@ interface CaseOutcome {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  // Brokers, printers and relays are separate processes: none may outlive an interrupted run.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
   const all = await loadCases();
   const unknown = args.only.filter((id) => !all.some((c) => c.id === id));
   if (unknown.length > 0) {

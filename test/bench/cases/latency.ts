@@ -30,7 +30,7 @@ const TARGET_MS = 5;
 
 async function atRate(ctx: BenchContext, rate: number): Promise<BenchResult[]> {
   // Quick: 1,000 jobs at 500/s (a slow gateway drains its backlog for a while), 200 at 50/s.
-  const seconds = ctx.quick ? (rate >= 500 ? 2 : 4) : 10;
+  const seconds = ctx.quick ? (rate >= 500 ? 2 : 4) : rate >= 500 ? 6 : 20;
   const rounds = ctx.quick ? 1 : 2;
   const broker = await startAedes();
   const sink = await startSink(DEVICES);

@@ -31,15 +31,25 @@ export interface Child {
 
 let nextId = 1;
 
+/** Children still running, killed when the runner is interrupted (see {@link killAll}). */
+const live = new Set<ChildProcess>();
+
+/** SIGKILLs every child still running (the runner's SIGINT / SIGTERM handler). */
+export function killAll(): void {
+  for (const p of live) p.kill("SIGKILL");
+}
+
 function wrap(proc: ChildProcess, what: string): Child {
   const pending = new Map<number, (m: IpcMessage) => void>();
   const waiters: Array<{ type: string; resolve: (m: IpcMessage) => void }> = [];
   const seen: IpcMessage[] = [];
   let err = "";
   let exited = proc.exitCode !== null;
+  live.add(proc);
   const exit = new Promise<void>((resolve) =>
     proc.once("exit", () => {
       exited = true;
+      live.delete(proc);
       resolve();
     }),
   );
