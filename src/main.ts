@@ -9,6 +9,7 @@ import { createSealer } from "./crypto/wiring.ts";
 import { checkpointOrigin } from "./audit/checkpoint.ts";
 import { createCheckpointer } from "./audit/checkpointer.ts";
 import { createGroupCommit } from "./db/group-commit.ts";
+import { createOutbox } from "./mqtt/outbox.ts";
 import { openDatabase, type Db } from "./db/open.ts";
 import { createDeviceCommands } from "./devices/commands.ts";
 import { createDeviceManager } from "./devices/manager.ts";
@@ -73,7 +74,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     config,
     clock,
     logger,
-    publishAlert: (a) => publish(t.gatewayAlert, a),
+    publishAlert: (a) => outbox.enqueue(t.gatewayAlert, JSON.stringify(a)),
   });
   const auditAppend = web.observeAudit(createAuditAppend(audit, config));
   // Operators, clients, approvals, lockdown, waybill life cycle (issue #8).
@@ -145,13 +146,29 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       .publish(topic, JSON.stringify(payload), { retain })
       .catch((e: unknown) => logger.warn({ err: e, topic }, "publish failed"));
   };
+  // Replies, job events and alerts go through the durable outbox (issue #9): stored with the
+  // group commit, published in order once connected, deleted on PUBACK; a broker outage loses none.
+  const outbox = createOutbox({
+    db,
+    commit,
+    publish: (topic, payload, retain) =>
+      mqttConn
+        ? mqttConn.publish(topic, payload, { retain })
+        : Promise.reject(new Error("not connected")),
+    isConnected: () => mqttConn?.connected ?? false,
+    logger,
+  });
   const sendEvent = (device: string, event: Record<string, unknown>) => {
     const seq = (eventSeq.get(device) ?? 0) + 1;
     eventSeq.set(device, seq);
-    publish(t.deviceEvent(device), { seq, epoch, ts: new Date(clock()).toISOString(), ...event });
+    outbox.enqueue(
+      t.deviceEvent(device),
+      JSON.stringify({ seq, epoch, ts: new Date(clock()).toISOString(), ...event }),
+    );
     web.event(device, event);
   };
-  const sendReply = (replyTo: string, reply: Reply) => publish(replyTo, reply);
+  const sendReply = (replyTo: string, reply: Reply) =>
+    outbox.enqueue(replyTo, JSON.stringify(reply));
 
   // Devices, their simulators and queues (src/devices/manager.ts).
   const deviceManager = await createDeviceManager({
@@ -276,6 +293,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         retain: true,
       });
     }
+    outbox.kick();
   };
 
   mqttConn = await connectMqtt({
@@ -298,12 +316,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       if (mqttConn) await announce(mqttConn);
     },
   });
-  await announce(mqttConn);
-  await scanStations.start();
-
-  deviceManager.start();
-  checkpointer.start();
-  payloadPurger.start();
+  // Jobs left unfinished by the previous run are recovered BEFORE the job topics are subscribed
+  // (announce): a new job must never be mistaken for a leftover and run, or be declared in doubt,
+  // twice.
   recoverUnfinished({
     inbox,
     audit: auditAppend,
@@ -313,6 +328,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     logger,
     enqueue: (d, j) => deviceManager.enqueue(d, j),
   });
+  await announce(mqttConn);
+  deviceManager.start();
+  await scanStations.start();
+
+  checkpointer.start();
+  payloadPurger.start();
   logger.info(
     { site: config.site, gateway: config.gateway, epoch, devices: devices.size, broker: brokerUrl },
     "gateway started",
@@ -331,6 +352,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       await deviceManager.stop();
       payloadPurger.stop();
       await checkpointer.stop();
+      // What the outbox still holds stays stored and goes out after the next start.
+      await outbox.flush(2000);
+      outbox.stop();
       await mqttConn?.close({ topic: t.gatewayState, payload: stateTopicPayload("offline") });
       for (const c of cleanups.reverse()) await c();
       await writer.close();

@@ -10,6 +10,9 @@ import type { JobEnvelope } from "./envelope.ts";
 import type { Inbox, StoredOutcome } from "./inbox.ts";
 import type { AuditAppend, DeviceEventSend, Reply, ReplySend } from "./ports.ts";
 
+/** States from which a job may (still) go to the device; anything else ran already. */
+const RUNNABLE_STATES: ReadonlySet<string> = new Set(["accepted", "queued", "held"]);
+
 export interface DispatcherDeps {
   inbox: Inbox;
   audit: AuditAppend;
@@ -155,7 +158,8 @@ export function createDeviceQueue(
 
   async function runOne(jobId: string): Promise<void> {
     const job = d.inbox.get(jobId);
-    if (!job) return;
+    // Finished (or already under way) jobs are never run again, whoever enqueued them.
+    if (!job || !RUNNABLE_STATES.has(job.state)) return;
     const env = d.inbox.envelope(jobId);
     const base = {
       job_id: jobId,
@@ -388,6 +392,9 @@ export function createDeviceQueue(
 
   return {
     enqueue(jobId) {
+      // A job is in a queue at most once: a second enqueue (a recovery racing the intake, a pool
+      // move racing a retry) must never lead to a second print.
+      if (queue.includes(jobId)) return;
       queue.push(jobId);
       kick();
     },

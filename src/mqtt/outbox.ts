@@ -12,8 +12,8 @@ import type { Logger } from "../log.ts";
  */
 export interface Outbox {
   /**
-   * Stores one message. Call it inside the caller's transaction when the message must be durable
-   * together with a state change (a reply together with the job's new state).
+   * Stores one message (durably, through `commit` when given) and publishes it once stored.
+   * Messages are published in the order they were enqueued.
    */
   enqueue(topic: string, payload: string, retain?: boolean): void;
   /** Starts draining now (e.g. after a reconnect); also runs after every enqueue. */
@@ -27,6 +27,12 @@ export interface Outbox {
 
 export interface OutboxOptions {
   db: Db;
+  /**
+   * Runs database writes durably (the gateway's group commit): inserts and deletes share the
+   * batch fsync of the job's other writes instead of paying one each. Without it, each write is
+   * its own autocommit transaction.
+   */
+  commit?: <T>(fn: () => T) => Promise<T>;
   publish(topic: string, payload: string, retain: boolean): Promise<void>;
   isConnected(): boolean;
   logger: Logger;
@@ -61,11 +67,14 @@ export function createOutbox(o: OutboxOptions): Outbox {
   );
   const count = o.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM outbox");
   const log = o.logger.child({ component: "outbox" });
+  const write = o.commit ?? (<T>(fn: () => T): Promise<T> => Promise.resolve().then(fn));
 
   /** Highest id handed to the client in this connection; rows above it are still to send. */
   let cursor = 0;
   let inFlight = 0;
   let acked: number[] = [];
+  /** Acknowledged rows whose delete has not committed yet: never sent again. */
+  const deleting = new Set<number>();
   let deleteTimer: NodeJS.Timeout | undefined;
   let stopped = false;
   let draining = false;
@@ -78,19 +87,26 @@ export function createOutbox(o: OutboxOptions): Outbox {
     if (acked.length === 0) return;
     const ids = acked;
     acked = [];
-    try {
-      // One statement per batch; chunks stay under SQLite's bound-parameter limit.
+    write(() => {
+      // One statement per chunk; chunks stay under SQLite's bound-parameter limit.
       for (let i = 0; i < ids.length; i += 500) {
         const chunk = ids.slice(i, i + 500);
         o.db
           .prepare(`DELETE FROM outbox WHERE id IN (${chunk.map(() => "?").join(",")})`)
           .run(...chunk);
       }
-    } catch (e) {
-      // Left in the table, the rows are sent again after the next reconnect: a duplicate, not a loss.
-      log.warn({ err: e, rows: ids.length }, "could not delete acknowledged outbox rows");
-    }
-    if (inFlight === 0 && pendingRows() === 0) for (const w of idleWaiters) w();
+    }).then(
+      () => {
+        for (const id of ids) deleting.delete(id);
+        if (stopped) return;
+        if (inFlight === 0 && pendingRows() === 0) for (const w of idleWaiters) w();
+      },
+      (e: unknown) => {
+        // Left in the table, the rows go out again after the next reconnect: a duplicate, not a loss.
+        for (const id of ids) deleting.delete(id);
+        log.warn({ err: e, rows: ids.length }, "could not delete acknowledged outbox rows");
+      },
+    );
   }
 
   function pendingRows(): number {
@@ -121,11 +137,13 @@ export function createOutbox(o: OutboxOptions): Outbox {
         if (rows.length === 0) break;
         for (const r of rows) {
           cursor = r.id;
+          if (deleting.has(r.id)) continue;
           inFlight++;
           const gen = generation;
           o.publish(r.topic, r.payload, r.retain === 1).then(
             () => {
               acked.push(r.id);
+              deleting.add(r.id);
               deleteTimer ??= setTimeout(flushDeletes, o.deleteEveryMs ?? 20);
               if (gen !== generation) return;
               inFlight--;
@@ -147,8 +165,20 @@ export function createOutbox(o: OutboxOptions): Outbox {
 
   return {
     enqueue(topic, payload, retain = false) {
-      insert.run(topic, payload, retain ? 1 : 0);
-      queueMicrotask(drain);
+      if (stopped) {
+        // Only while the gateway shuts down; the state that made it is stored with the job.
+        log.warn({ topic }, "outbox stopped; message not stored");
+        return;
+      }
+      write(() => insert.run(topic, payload, retain ? 1 : 0)).then(drain, (e: unknown) => {
+        // The database failing is when the audit_unavailable alert and the refusals must still
+        // go out: published without being stored (best effort, outside the stored order).
+        log.error({ err: e, topic }, "could not store an outgoing message; publishing it unstored");
+        if (o.isConnected())
+          o.publish(topic, payload, retain).catch((e2: unknown) =>
+            log.warn({ err: e2, topic }, "unstored publish failed"),
+          );
+      });
     },
     kick() {
       wasConnected = false;

@@ -32,9 +32,20 @@ describe("labelgate start (child process)", () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "labelgate-e2e-"));
     port = await freePort();
+    // The demo console listens on 8080; a free port keeps parallel test files from colliding.
+    const httpPort = await freePort();
     daemon = spawn(
       process.execPath,
-      [BIN, "start", "--data-dir", dataDir, "--mqtt-port", String(port)],
+      [
+        BIN,
+        "start",
+        "--data-dir",
+        dataDir,
+        "--mqtt-port",
+        String(port),
+        "--http-port",
+        String(httpPort),
+      ],
       {
         stdio: ["ignore", "ignore", "pipe"],
       },
@@ -105,6 +116,8 @@ describe("labelgate start (child process)", () => {
     const env = exampleJob({ replyTo: "labelgate/demo/reply/x" });
     delete (env as Record<string, unknown>)["job_id"];
     delete (env as Record<string, unknown>)["reply_to"];
+    // Another waybill: printing the first one again would be a reprint, which needs a reason.
+    env.payload.data["waybill_no"] = "SF1234567890124";
     writeFileSync(file, JSON.stringify(env));
     const { stdout } = await run(process.execPath, [
       BIN,
