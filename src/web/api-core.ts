@@ -10,6 +10,7 @@ import { TERMINAL_STATES } from "../jobs/inbox.ts";
 import {
   hasRole,
   operatorOf,
+  principal,
   sessionCookie,
   COOKIE,
   cookieValue,
@@ -222,7 +223,6 @@ export function registerCoreApi(app: FastifyInstance, d: WebDeps, g: Guards, ses
   });
 
   app.get("/api/v1/events", { preHandler: g.operator("operator") }, async (req, reply) => {
-    const p = operatorOf(req);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -230,13 +230,10 @@ export function registerCoreApi(app: FastifyInstance, d: WebDeps, g: Guards, ses
       "cache-control": "no-store",
       connection: "keep-alive",
     });
+    // Alerts and approvals are for supervisors (Art. 16 monitoring); operators see devices and jobs.
+    const supervisor = hasRole(principal(req), "supervisor");
     const send = (e: WebEvent) => {
-      // Alerts are for supervisors (Art. 16 monitoring); operators see devices and jobs.
-      if (
-        e.type.startsWith("alert") &&
-        !hasRole({ kind: "operator", ...p, token: "" }, "supervisor")
-      )
-        return;
+      if (!supervisor && (e.type.startsWith("alert") || e.type.startsWith("approval."))) return;
       res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     };
     res.write(": connected\n\n");

@@ -257,6 +257,46 @@ describe("HTTP API against a running gateway", () => {
     expect(rows.at(-1)).toMatchObject({ action: "job.resolved", reason: "printed" });
   });
 
+  it("streams events over SSE; alerts only to supervisors", async () => {
+    const open = async (who: Session) => {
+      const ctl = new AbortController();
+      const res = await fetch(`${g.web}/api/v1/events`, {
+        headers: { cookie: who.cookie },
+        signal: ctl.signal,
+      });
+      expect(res.headers.get("content-type")).toContain("text/event-stream");
+      const reader = res.body!.getReader();
+      const seen: string[] = [];
+      let buf = "";
+      /** Reads until an event of `type` arrives; returns every event type seen so far. */
+      const until = async (type: string) => {
+        while (!seen.includes(type)) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error("stream ended");
+          buf += new TextDecoder().decode(value);
+          for (const m of buf.matchAll(/^event: (\S+)$/gm)) seen.push(m[1]!);
+          buf = buf.slice(buf.lastIndexOf("\n\n") + 2);
+        }
+        return seen;
+      };
+      return { until, close: () => ctl.abort() };
+    };
+    const sup = await open(s1);
+    const opr = await open(op);
+    // A job: both see it; an alert (the monitor's lockdown alert): only the supervisor.
+    expect((await op.post("/api/v1/jobs", job())).status).toBe(202);
+    await sup.until("job.accepted");
+    await opr.until("job.accepted");
+    expect((await s1.post("/api/v1/lockdown", { active: true, reason: "演练" })).status).toBe(200);
+    expect(await sup.until("lockdown")).toContain("alert");
+    expect(await opr.until("lockdown")).not.toContain("alert");
+    expect((await s1.post("/api/v1/lockdown", { active: false, reason: "演练结束" })).status).toBe(
+      200,
+    );
+    sup.close();
+    opr.close();
+  });
+
   it("lockdown refuses new jobs until lifted; both switches audited and alerted", async () => {
     expect((await op.post("/api/v1/lockdown", { active: true, reason: "x" })).status).toBe(403);
     expect((await s1.post("/api/v1/lockdown", { active: true, reason: "事件响应" })).status).toBe(
@@ -272,7 +312,7 @@ describe("HTTP API against a running gateway", () => {
     const alerts = (await (await s1.get("/api/v1/alerts")).json()) as {
       data: Array<{ type: string }>;
     };
-    expect(alerts.data.filter((a) => a.type === "lockdown")).toHaveLength(2);
+    expect(alerts.data.filter((a) => a.type === "lockdown")).toHaveLength(4);
     // …and went out on gateway/{gw}/alert.
     const published = await g.probe.waitFor(
       (m) => m.topic === "labelgate/demo/gateway/gw1/alert" && m.json["type"] === "lockdown",
