@@ -114,6 +114,34 @@ describe("device faults (issue #4 §3)", () => {
     expect(rows.map((r) => r.action)).not.toContain("print.completed");
   });
 
+  it("jobs held past their expiry become expired without the fault clearing, the one in hand and the ones behind it", async () => {
+    const sim = await hostScriptedZpl({ dataDir: dir, deviceId: "zpl-e" });
+    sims.push(sim);
+    sim.sim().setFault("head_open", true);
+    g = await startTestGateway({ devices: [tcpDevice("zpl-e", sim.hosted.port)] });
+    await g.probe.waitFor(
+      (m) =>
+        m.topic === `${SITE}/device/zpl-e/state` &&
+        (m.json["conditions"] as string[] | undefined)?.includes("head_open") === true,
+      15_000,
+      "head_open",
+    );
+    const soon = new Date(Date.now() + 1500).toISOString();
+    const jobs = [jobFor("zpl-e", REPLY), jobFor("zpl-e", REPLY), jobFor("zpl-e", REPLY)];
+    jobs[0]!.env["expires_at"] = soon;
+    jobs[1]!.env["expires_at"] = soon;
+    for (const j of jobs) await g.probe.publish(`${SITE}/device/zpl-e/job`, JSON.stringify(j.env));
+    for (const j of jobs.slice(0, 2)) {
+      const r = await g.probe.waitReply(j.env.job_id, (s) => s !== "accepted");
+      expect(r.json["status"]).toBe("expired");
+    }
+    // The third job has no expiry: it is still held, and prints once the head is closed.
+    expect(g.probe.replies(jobs[2]!.env.job_id).map((r) => r["status"])).toEqual(["accepted"]);
+    sim.sim().setFault("head_open", false);
+    await g.probe.waitReply(jobs[2]!.env.job_id, "ok");
+    expect(sim.printed).toEqual([jobs[2]!.waybill]);
+  });
+
   it("a device answering with another serial number is quarantined, alerted and audited; its jobs wait", async () => {
     const good = await hostScriptedZpl({
       dataDir: dir,
