@@ -59,15 +59,8 @@ function compileText(el: TextElement, x: number, y: number, profile: DeviceProfi
         let dx = 0;
         if (el.align === "center") dx = Math.max(0, (lay.width - w) / 2);
         else if (el.align === "right") dx = Math.max(0, lay.width - w);
-        const args = [
-          x + Math.round(dx),
-          y + i * lay.lineHeight,
-          profile.cjkFont ?? "",
-          0,
-          mul,
-          mul,
-        ];
-        out.push(encodeTsplStringCommand("TEXT", args, quoted));
+        const font = profile.cjkFont ?? "";
+        out.push(textCommand(x + Math.round(dx), y + i * lay.lineHeight, font, mul, quoted));
       });
       return out;
     }

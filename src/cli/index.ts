@@ -23,9 +23,16 @@ program
   .option("-c, --config <file>", "YAML configuration file")
   .option("-d, --data-dir <dir>", "data directory (overrides data_dir)")
   .option("--mqtt-port <n>", "port of the embedded broker (overrides mqtt.embedded.port)", portArg)
-  .action(async (opts: { config?: string; dataDir?: string; mqttPort?: number }) => {
-    process.exitCode = await (await import("./start.ts")).runStart(opts);
-  });
+  .option(
+    "--http-port <n>",
+    "port of the console and HTTP API (overrides http.port, enables it)",
+    portArg,
+  )
+  .action(
+    async (opts: { config?: string; dataDir?: string; mqttPort?: number; httpPort?: number }) => {
+      process.exitCode = await (await import("./start.ts")).runStart(opts);
+    },
+  );
 
 program
   .command("submit")
@@ -155,19 +162,6 @@ audit
   .option("-c, --config <file>", "take data_dir, site and gateway from this configuration file")
   .action(async (opts: import("./audit-admin.ts").SearchOptions) => {
     process.exitCode = (await import("./audit-admin.ts")).runAuditSearch(opts);
-  });
-
-const keysCmd = program.command("keys").description("encryption keys");
-keysCmd
-  .command("rotate")
-  .description(
-    "create the next data key generation; the daemon seals with it from its next start, older keys stay to open what they sealed (audited)",
-  )
-  .option("--operator <id>", "who rotates (recorded in the audit log)")
-  .option("-d, --data-dir <dir>", "data directory", "./data")
-  .option("-c, --config <file>", "take data_dir, site and gateway from this configuration file")
-  .action(async (opts: { operator?: string; dataDir: string; config?: string }) => {
-    process.exitCode = (await import("./keys.ts")).runKeysRotate(opts);
   });
 
 // Access administration (issue #8): src/cli/access.ts, waybill.ts, broker-acl.ts.
@@ -316,6 +310,43 @@ siteOptions(
     .requiredOption("--acl-file <file>", "Mosquitto acl_file to write (mode 0600)"),
 ).action(async (o: Site & { passwordFile: string; aclFile: string }) => {
   process.exitCode = await (await import("./broker-acl.ts")).runBrokerAcl(o);
+});
+
+const keysCmd = program.command("keys").description("encryption keys");
+keysCmd
+  .command("rotate")
+  .description(
+    "create the next data key generation; the daemon seals with it from its next start, older keys stay to open what they sealed (audited)",
+  )
+  .option("--operator <id>", "who rotates (recorded in the audit log)")
+  .option("-d, --data-dir <dir>", "data directory", "./data")
+  .option("-c, --config <file>", "take data_dir, site and gateway from this configuration file")
+  .action(async (opts: { operator?: string; dataDir: string; config?: string }) => {
+    process.exitCode = (await import("./keys.ts")).runKeysRotate(opts);
+  });
+
+const labelOptions = (c: Command): Command =>
+  c
+    .option("-t, --template <name>", "template name (default: the one the data file's job names)")
+    .requiredOption("--data <file>", "template data as JSON (or a job envelope)")
+    .option("--driver <id>", "zebra-zpl, tsc-tspl, escpos or zebra-cpcl")
+    .option("--dpi <n>", "203, 300 or 600", "203")
+    .option("--cjk-font <name>", "the printer's resident CJK font (as in a device profile)")
+    .option("--templates <dir>", "a folder of site templates to load")
+    .option("-o, --output <file>", "where to write");
+labelOptions(
+  program
+    .command("preview")
+    .description(
+      "render a label to PNG without a device (with --driver: as that printer prints it)",
+    ),
+).action(async (o: import("./label.ts").LabelCliOptions) => {
+  process.exitCode = await (await import("./label.ts")).runPreview(o);
+});
+labelOptions(
+  program.command("compile").description("print (or write with -o) the bytes a driver would send"),
+).action(async (o: import("./label.ts").LabelCliOptions) => {
+  process.exitCode = await (await import("./label.ts")).runCompile(o);
 });
 
 const config = program.command("config").description("configuration tools");
