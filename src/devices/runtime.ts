@@ -97,6 +97,10 @@ function sameStatus(a: DeviceSnapshot, b: DeviceSnapshot): boolean {
   );
 }
 
+/** Consecutive unanswered status requests after which the connection is dropped and redialled. */
+const NO_RESPONSE_RECONNECT = 3;
+const MAX_BACKOFF_FACTOR = 8;
+
 export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
   let current: DeviceSnapshot = disconnectedSnapshot();
   let chain: Promise<unknown> = Promise.resolve();
@@ -119,6 +123,8 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
   const compiler = createCompilerSession(o.driver, o.profile);
 
   let connectionLosses = 0;
+  let failures = 0;
+  let noResponses = 0;
   o.transport.onClose((reason) => {
     connectionLosses++;
     log.warn({ reason }, "device connection lost");
@@ -214,6 +220,17 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
       // was still settling, or the registered unit plugged back in, ends the quarantine.
       if (open && wasOpen && quarantined) await verifyIdentity();
       const s = open ? await exchange() : disconnectedSnapshot();
+      failures = s.reachability === "online" ? 0 : failures + 1;
+      noResponses = s.reachability === "no-response" ? noResponses + 1 : 0;
+      if (noResponses >= NO_RESPONSE_RECONNECT) {
+        // A peer that stopped answering on an open connection (a TCP peer gone without a FIN, a
+        // line that lost sync) is dropped and dialled again on the next poll.
+        noResponses = 0;
+        log.warn({ transport: o.transport.describe }, "no status replies; reconnecting");
+        connectionLosses++;
+        compiler.reset();
+        await o.transport.close();
+      }
       update(s);
       return s;
     });
@@ -223,8 +240,11 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
 
   function schedule() {
     if (!running) return;
-    // ±10 % jitter keeps many devices from polling in lockstep.
-    const delay = o.statusPollMs * (0.9 + Math.random() * 0.2);
+    // ±10 % jitter keeps many devices from polling in lockstep; an unreachable device is tried
+    // with exponential backoff (×2 per failed poll, at most ×8). A job waiting for the device
+    // polls on its own (waitPrintable), so backoff never delays printing after recovery.
+    const backoff = Math.min(2 ** failures, MAX_BACKOFF_FACTOR);
+    const delay = o.statusPollMs * backoff * (0.9 + Math.random() * 0.2);
     timer = setTimeout(() => {
       queryStatus()
         .finally(schedule)
