@@ -83,6 +83,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const transaction = <T>(fn: () => T): T => db.transaction(fn)();
   // Group commit (issue #7): inbox inserts and print.dispatched records share one fsync per batch.
   const writer = createGroupCommit(db, {
+    // A full disk pauses printing and intake (jobs are refused as retryable) until space returns.
+    onDiskFull: () => {
+      logger.error("the data directory's disk is full; printing paused, jobs refused as retryable");
+      web.auditFailure();
+    },
+    onRecovered: () => logger.warn("the data directory has space again; printing resumes"),
     onFailure: (e) => {
       logger.error({ err: e }, "the database cannot be made durable; printing stopped");
       web.auditFailure();

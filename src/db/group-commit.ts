@@ -32,6 +32,14 @@ export interface GroupCommitOptions {
   /** Called once when the writer breaks (a commit or an fsync failed). */
   readonly onFailure?: (e: CodedError) => void;
   /**
+   * Called when a batch was refused because the disk is full (SQLITE_FULL / ENOSPC), once per
+   * episode; `onRecovered` runs when a batch commits again. Unlike a failed fsync, a full disk is
+   * not final: nothing was written, so nothing can have been lost, and writing resumes when
+   * space returns.
+   */
+  readonly onDiskFull?: (e: CodedError) => void;
+  readonly onRecovered?: () => void;
+  /**
    * Makes the committed WAL durable. Default: `fdatasync` of `<db>-wal` on the thread pool.
    * Injected by tests to simulate a failing disk.
    */
@@ -103,6 +111,28 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
     return results;
   });
 
+  let diskFull = false;
+
+  /** SQLite reports a full disk as SQLITE_FULL; the OS as ENOSPC. */
+  function isDiskFull(e: unknown): boolean {
+    const code = errnoOf(e).errno;
+    return code === "SQLITE_FULL" || code === "ENOSPC";
+  }
+
+  function refuseForDiskFull(e: unknown): CodedError {
+    const err = new CodedError(
+      "audit_unavailable",
+      "the disk of the data directory is full; nothing was written",
+      { reason: "disk_full", ...errnoOf(e) },
+      e,
+    );
+    if (!diskFull) {
+      diskFull = true;
+      options.onDiskFull?.(err);
+    }
+    return err;
+  }
+
   function fail(e: unknown): CodedError {
     const err =
       e instanceof CodedError && e.code === "audit_unavailable"
@@ -146,8 +176,10 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
       }
     } catch (e) {
       inFlight = false;
-      const err = fail(e);
+      // The transaction rolled back: with a full disk nothing of this batch was written.
+      const err = isDiskFull(e) ? refuseForDiskFull(e) : fail(e);
       for (const item of items) item.reject(err);
+      if (queue.length > 0) schedule();
       return settleIdle();
     }
     batches++;
@@ -156,12 +188,19 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
       () => {
         syncs++;
         inFlight = false;
+        let anyOk = false;
         results.forEach((r, i) => {
           const item = items[i];
           if (item === undefined) return;
-          if (r.ok) item.resolve(r.value);
-          else item.reject(r.error);
+          if (r.ok) {
+            anyOk = true;
+            item.resolve(r.value);
+          } else item.reject(isDiskFull(r.error) ? refuseForDiskFull(r.error) : r.error);
         });
+        if (anyOk && diskFull) {
+          diskFull = false;
+          options.onRecovered?.();
+        }
         for (const l of listeners) l();
         if (queue.length > 0) schedule();
         else settleIdle();

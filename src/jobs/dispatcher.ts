@@ -10,6 +10,16 @@ import type { JobEnvelope } from "./envelope.ts";
 import type { Inbox, StoredOutcome } from "./inbox.ts";
 import type { AuditAppend, DeviceEventSend, Reply, ReplySend } from "./ports.ts";
 
+/** How long printing pauses before trying again while the data directory's disk is full. */
+const DISK_FULL_RETRY_MS = 1000;
+
+/** A full disk under the data directory: from the group commit, or from a direct write. */
+function isDiskFull(e: unknown): boolean {
+  if (isCodedError(e)) return e.code === "audit_unavailable" && e.details["reason"] === "disk_full";
+  const code = typeof e === "object" && e !== null && "code" in e ? e.code : undefined;
+  return code === "SQLITE_FULL" || code === "ENOSPC";
+}
+
 /** States from which a job may (still) go to the device; anything else ran already. */
 const RUNNABLE_STATES: ReadonlySet<string> = new Set(["accepted", "queued", "held"]);
 
@@ -348,6 +358,13 @@ export function createDeviceQueue(
       try {
         await runOne(jobId);
       } catch (e) {
+        if (isDiskFull(e)) {
+          // Nothing was written and no byte left: the job stays at the head of the queue and is
+          // tried again once space returns (the alert went out from the group commit).
+          log.warn({ job_id: jobId }, "disk full; printing paused");
+          await new Promise((r) => setTimeout(r, DISK_FULL_RETRY_MS));
+          continue;
+        }
         if (isCodedError(e) && e.code === "audit_unavailable") {
           auditBroken = true;
           log.error({ job_id: jobId }, "audit log cannot be written; printing stopped");

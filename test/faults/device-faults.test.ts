@@ -41,7 +41,10 @@ describe("device faults mid-batch", () => {
   });
 
   async function scenario(name: string, inject: () => Promise<void>, clear: () => Promise<void>) {
-    const runTag = `D${name.replace(/[^A-Za-z]/g, "").slice(0, 6).toUpperCase()}`;
+    const runTag = `D${name
+      .replace(/[^A-Za-z]/g, "")
+      .slice(0, 6)
+      .toUpperCase()}`;
     const before = new Set(producer.jobs.keys());
     for (let i = 0; i < BATCH / 2; i++) producer.submit(offset + i, runTag);
     await inject();
@@ -61,30 +64,54 @@ describe("device faults mid-batch", () => {
   }
 
   it("paper out mid-batch: the rest is held and prints in order once paper is loaded", async () => {
-    const t = await scenario("paper out", () => printer.command("fault media_out on"), () => printer.command("fault media_out off"));
+    const t = await scenario(
+      "paper out",
+      () => printer.command("fault media_out on"),
+      () => printer.command("fault media_out off"),
+    );
     expect(t.printedOnce).toBe(BATCH);
   });
 
   it("head open mid-batch", async () => {
-    const t = await scenario("head open", () => printer.command("fault head_open on"), () => printer.command("fault head_open off"));
+    const t = await scenario(
+      "head open",
+      () => printer.command("fault head_open on"),
+      () => printer.command("fault head_open off"),
+    );
     expect(t.printedOnce).toBe(BATCH);
   });
 
   it("connection dropped by the printer mid-batch", async () => {
-    await scenario("drop", () => printer.command("drop"), async () => undefined);
+    await scenario(
+      "drop",
+      () => printer.command("drop"),
+      async () => undefined,
+    );
   });
 
   it("printer goes silent mid-batch, then answers again", async () => {
-    await scenario("silence", () => printer.command("silent on"), () => printer.command("silent off"));
+    await scenario(
+      "silence",
+      () => printer.command("silent on"),
+      () => printer.command("silent off"),
+    );
   });
 
   it("garbage before status replies", async () => {
-    const t = await scenario("garbage", () => printer.command("fault garbage on"), () => printer.command("fault garbage off"));
+    const t = await scenario(
+      "garbage",
+      () => printer.command("fault garbage on"),
+      () => printer.command("fault garbage off"),
+    );
     expect(t.printedOnce + t.inDoubt).toBe(BATCH);
   });
 
   it("a printer slower than the job rate", async () => {
-    const t = await scenario("slow", () => printer.command("slow 30"), () => printer.command("slow 0"));
+    const t = await scenario(
+      "slow",
+      () => printer.command("slow 30"),
+      () => printer.command("slow 0"),
+    );
     expect(t.printedOnce + t.inDoubt).toBe(BATCH);
   });
 

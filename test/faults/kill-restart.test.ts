@@ -28,46 +28,54 @@ describe("SIGKILL during a stream of jobs", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it(`${KILLS} kills over ${JOBS} jobs: nothing lost, nothing printed twice`, { timeout: 600_000 }, async () => {
-    printer = await PrinterProcess.start(join(dir, "printed.log"));
-    const mqttPort = await freePort();
-    const dataDir = join(dir, "data");
-    const configFile = join(dir, "labelgate.yaml");
-    writeDaemonConfig(configFile, { dataDir, mqttPort, printerPort: printer.port });
-    daemon = new DaemonProcess(configFile);
-    await daemon.start();
-    producer = new RetryingProducer(`mqtt://127.0.0.1:${mqttPort}`, "kill-producer");
-    await producer.connect();
+  it(
+    `${KILLS} kills over ${JOBS} jobs: nothing lost, nothing printed twice`,
+    { timeout: 600_000 },
+    async () => {
+      printer = await PrinterProcess.start(join(dir, "printed.log"));
+      const mqttPort = await freePort();
+      const dataDir = join(dir, "data");
+      const configFile = join(dir, "labelgate.yaml");
+      writeDaemonConfig(configFile, { dataDir, mqttPort, printerPort: printer.port });
+      daemon = new DaemonProcess(configFile);
+      await daemon.start();
+      producer = new RetryingProducer(`mqtt://127.0.0.1:${mqttPort}`, "kill-producer");
+      await producer.connect();
 
-    const runTag = `K${Date.now().toString(36).toUpperCase()}`;
-    let submitted = 0;
-    let kills = 0;
-    // Submit in waves; between waves, kill at a random moment and restart.
-    const perWave = Math.ceil(JOBS / (KILLS + 1));
-    while (submitted < JOBS) {
-      const n = Math.min(perWave, JOBS - submitted);
-      for (let i = 0; i < n; i++) producer.submit(submitted + i, runTag);
-      submitted += n;
-      if (kills < KILLS) {
-        await new Promise((r) => setTimeout(r, 100 + Math.random() * 600));
-        await daemon.kill("SIGKILL");
-        kills++;
-        await daemon.start();
+      const runTag = `K${Date.now().toString(36).toUpperCase()}`;
+      let submitted = 0;
+      let kills = 0;
+      // Submit in waves; between waves, kill at a random moment and restart.
+      const perWave = Math.ceil(JOBS / (KILLS + 1));
+      while (submitted < JOBS) {
+        const n = Math.min(perWave, JOBS - submitted);
+        for (let i = 0; i < n; i++) producer.submit(submitted + i, runTag);
+        submitted += n;
+        if (kills < KILLS) {
+          await new Promise((r) => setTimeout(r, 100 + Math.random() * 600));
+          await daemon.kill("SIGKILL");
+          kills++;
+          await daemon.start();
+        }
       }
-    }
-    await producer.settle(240_000);
-    const t = tally(producer.jobs.values(), printer.printed());
-    console.log(`kill-restart tally (${kills} kills): ${JSON.stringify(t)}`);
+      await producer.settle(240_000);
+      const t = tally(producer.jobs.values(), printer.printed());
+      console.log(`kill-restart tally (${kills} kills): ${JSON.stringify(t)}`);
 
-    expect(kills).toBe(KILLS);
-    expect(t.sent).toBe(JOBS);
-    expect(t.printedTwice).toBe(0);
-    expect(t.lost).toBe(0);
-    expect(t.printedButRefused).toBe(0);
-    expect(t.printedOnce + (t.inDoubt - t.inDoubtPrinted) + Object.values(t.refused).reduce((a, b) => a + b, 0)).toBe(JOBS);
+      expect(kills).toBe(KILLS);
+      expect(t.sent).toBe(JOBS);
+      expect(t.printedTwice).toBe(0);
+      expect(t.lost).toBe(0);
+      expect(t.printedButRefused).toBe(0);
+      expect(
+        t.printedOnce +
+          (t.inDoubt - t.inDoubtPrinted) +
+          Object.values(t.refused).reduce((a, b) => a + b, 0),
+      ).toBe(JOBS);
 
-    await daemon.kill("SIGTERM");
-    const v = await daemon.auditVerify(dataDir);
-    expect(v.code, v.out).toBe(0);
-  });
+      await daemon.kill("SIGTERM");
+      const v = await daemon.auditVerify(dataDir);
+      expect(v.code, v.out).toBe(0);
+    },
+  );
 });

@@ -17,9 +17,13 @@ export class PrinterProcess {
   ) {}
 
   static async start(logFile: string, port = 0): Promise<PrinterProcess> {
-    const child = spawn(process.execPath, [RUN_TS, join(ROOT, "test/faults/helpers/printer-process.ts"), String(port), logFile], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      [RUN_TS, join(ROOT, "test/faults/helpers/printer-process.ts"), String(port), logFile],
+      {
+        stdio: ["pipe", "pipe", "inherit"],
+      },
+    );
     const lines = createInterface({ input: child.stdout! });
     const bound = await new Promise<number>((resolve, reject) => {
       child.once("exit", (code) => reject(new Error(`printer process exited with ${code}`)));
@@ -99,7 +103,9 @@ export class DaemonProcess {
   /** Starts the daemon and resolves once it logged that it started. */
   async start(): Promise<void> {
     this.starts++;
-    const child = spawn(process.execPath, [BIN, "start", "--config", this.configFile], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "start", "--config", this.configFile], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     this.child = child;
     await new Promise<void>((resolve, reject) => {
       const onData = (b: Buffer) => {
@@ -107,17 +113,26 @@ export class DaemonProcess {
         this.stderr = (this.stderr + text).slice(-20_000);
         if (text.includes('"gateway started"')) {
           child.stderr!.off("data", onData);
-          child.stderr!.on("data", (more: Buffer) => (this.stderr = (this.stderr + more.toString()).slice(-20_000)));
+          child.stderr!.on(
+            "data",
+            (more: Buffer) => (this.stderr = (this.stderr + more.toString()).slice(-20_000)),
+          );
           resolve();
         }
       };
       child.stderr!.on("data", onData);
-      child.once("exit", (code, signal) => reject(new Error(`daemon exited during start (${code ?? signal}): ${this.stderr.slice(-3000)}`)));
+      child.once("exit", (code, signal) =>
+        reject(
+          new Error(`daemon exited during start (${code ?? signal}): ${this.stderr.slice(-3000)}`),
+        ),
+      );
     });
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
   }
 
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
@@ -129,7 +144,9 @@ export class DaemonProcess {
   }
 
   async auditVerify(dataDir: string): Promise<{ code: number; out: string }> {
-    const child = spawn(process.execPath, [BIN, "audit", "verify", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "audit", "verify", "--data-dir", dataDir], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
     child.stderr!.on("data", (b: Buffer) => (out += b.toString()));

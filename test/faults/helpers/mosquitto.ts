@@ -20,7 +20,15 @@ export class Mosquitto {
     this.conf = join(dir, "mosquitto.conf");
     writeFileSync(
       this.conf,
-      [`listener ${port} 127.0.0.1`, "allow_anonymous true", "persistence false", "set_tcp_nodelay true", "max_queued_messages 0", "log_dest stderr", ""].join("\n"),
+      [
+        `listener ${port} 127.0.0.1`,
+        "allow_anonymous true",
+        "persistence false",
+        "set_tcp_nodelay true",
+        "max_queued_messages 0",
+        "log_dest stderr",
+        "",
+      ].join("\n"),
     );
     chmodSync(this.conf, 0o644);
   }
@@ -33,7 +41,8 @@ export class Mosquitto {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`mosquitto exited: ${this.log}`);
       if (await canConnect(this.port)) return;
-      if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${this.port}: ${this.log}`);
+      if (Date.now() > deadline)
+        throw new Error(`mosquitto did not listen on ${this.port}: ${this.log}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

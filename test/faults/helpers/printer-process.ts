@@ -11,7 +11,10 @@
 import { appendFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { createInterface } from "node:readline";
-import { createZplSimulator, type ZplSimulatorFault } from "../../../drivers/zebra-zpl/simulator.ts";
+import {
+  createZplSimulator,
+  type ZplSimulatorFault,
+} from "../../../drivers/zebra-zpl/simulator.ts";
 
 const port = Number(process.argv[2] ?? 0);
 const logFile = process.argv[3];
@@ -41,7 +44,8 @@ const server = createServer((socket) => {
   socket.on("error", () => undefined);
   socket.on("data", (chunk: Buffer) => {
     active = socket;
-    const feed = () => sim.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    const feed = () =>
+      sim.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     if (slowMs > 0) setTimeout(feed, slowMs);
     else feed();
   });

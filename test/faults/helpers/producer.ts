@@ -15,6 +15,8 @@ export interface JobRecord {
   final?: string;
   errorCode?: string;
   publishes: number;
+  /** Retryable refusals seen (busy, disk full, …). */
+  retryable?: number;
 }
 
 /**
@@ -38,7 +40,12 @@ export class RetryingProducer {
   }
 
   async connect(): Promise<void> {
-    this.client = mqtt.connect(this.url, { clientId: this.name, reconnectPeriod: 100, connectTimeout: 2000, resubscribe: true });
+    this.client = mqtt.connect(this.url, {
+      clientId: this.name,
+      reconnectPeriod: 100,
+      connectTimeout: 2000,
+      resubscribe: true,
+    });
     this.client.on("connect", () => {
       (this.client!.stream as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
       this.client!.subscribe(this.replyTopic, { qos: 1 });
@@ -50,7 +57,9 @@ export class RetryingProducer {
 
   /** A fresh job with a unique waybill number, so the printed stream tells jobs apart. */
   submit(index: number, runTag: string): JobRecord {
-    const env = JSON.parse(readFileSync(EXAMPLE, "utf8")) as Record<string, unknown> & { payload: { data: Record<string, unknown> } };
+    const env = JSON.parse(readFileSync(EXAMPLE, "utf8")) as Record<string, unknown> & {
+      payload: { data: Record<string, unknown> };
+    };
     const jobId = `${runTag}${String(index).padStart(6, "0")}`;
     const waybillNo = `SF${String(9_000_000_000_000 + index)}`;
     env["job_id"] = jobId;
@@ -66,11 +75,21 @@ export class RetryingProducer {
   private publish(rec: JobRecord) {
     rec.publishes++;
     // mqtt.js queues while offline and sends on reconnect; the retry timer covers what is lost.
-    this.client?.publish("labelgate/demo/device/zpl-1/job", this.bodies.get(rec.jobId)!, { qos: 1 }, () => undefined);
+    this.client?.publish(
+      "labelgate/demo/device/zpl-1/job",
+      this.bodies.get(rec.jobId)!,
+      { qos: 1 },
+      () => undefined,
+    );
   }
 
   private onReply(payload: Buffer) {
-    let r: { status?: string; job_id?: string; error?: { code?: string }; data?: { state?: string; outcome?: { status?: string; error?: { code?: string } } } };
+    let r: {
+      status?: string;
+      job_id?: string;
+      error?: { code?: string };
+      data?: { state?: string; outcome?: { status?: string; error?: { code?: string } } };
+    };
     try {
       r = JSON.parse(payload.toString()) as typeof r;
     } catch {
@@ -79,10 +98,20 @@ export class RetryingProducer {
     const rec = r.job_id === undefined ? undefined : this.jobs.get(r.job_id);
     if (!rec || r.status === undefined) return;
     rec.statuses.push(r.status);
-    if (FINAL.has(r.status)) {
+    if (
+      r.status === "rejected" &&
+      (r.error as { retryable?: boolean } | undefined)?.retryable === true
+    ) {
+      // Retryable refusals (busy, disk full): try again later with the same job_id.
+      rec.retryable = (rec.retryable ?? 0) + 1;
+    } else if (FINAL.has(r.status)) {
       rec.final ??= r.status;
       if (r.error?.code !== undefined) rec.errorCode ??= r.error.code;
-    } else if (r.status === "duplicate" && r.data?.state !== undefined && TERMINAL_STATES.has(r.data.state)) {
+    } else if (
+      r.status === "duplicate" &&
+      r.data?.state !== undefined &&
+      TERMINAL_STATES.has(r.data.state)
+    ) {
       // The final reply was lost with a killed gateway; the stored outcome is the answer.
       rec.final ??= r.data.outcome?.status ?? r.data.state;
       if (r.data.outcome?.error?.code !== undefined) rec.errorCode ??= r.data.outcome.error.code;
@@ -103,7 +132,10 @@ export class RetryingProducer {
   async settle(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.pendingCount() > 0) {
-      if (Date.now() > deadline) throw new Error(`${this.pendingCount()} job(s) without a final outcome after ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${this.pendingCount()} job(s) without a final outcome after ${timeoutMs} ms`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -135,7 +167,17 @@ export function tally(jobs: Iterable<JobRecord>, printedFormats: string[]): Tall
     const seen = new Set(f.match(/SF\d{13}/g) ?? []);
     for (const w of seen) counts.set(w, (counts.get(w) ?? 0) + 1);
   }
-  const t: Tally = { sent: 0, ok: 0, printedOnce: 0, printedTwice: 0, lost: 0, inDoubt: 0, inDoubtPrinted: 0, refused: {}, printedButRefused: 0 };
+  const t: Tally = {
+    sent: 0,
+    ok: 0,
+    printedOnce: 0,
+    printedTwice: 0,
+    lost: 0,
+    inDoubt: 0,
+    inDoubtPrinted: 0,
+    refused: {},
+    printedButRefused: 0,
+  };
   for (const j of jobs) {
     t.sent++;
     const n = counts.get(j.waybillNo) ?? 0;
