@@ -69,7 +69,7 @@ export function createWebSupport(o: WebSupportOptions) {
     resolve(config.data_dir),
     new Set(config.devices.filter((dc) => dc.simulator).map((dc) => dc.id)),
   );
-  let copiesOf: (jobId: string) => number = () => 1;
+  let copiesOf: ((jobId: string) => number) | undefined;
   // Prepared on first use: the inbox creates its table after this module is wired.
   let kindStmt: Statement<[string], { kind: string; received_at: number }> | undefined;
   const jobInfo = (jobId: string | undefined) => {
@@ -103,7 +103,13 @@ export function createWebSupport(o: WebSupportOptions) {
       metrics.inc("labelgate_reprints_total", { operator: e.operator ?? "" });
     if (e.action === "export.performed")
       metrics.inc("labelgate_exports_total", { operator: e.operator ?? "" });
-    if (e.action === "print.dispatched" && e.jobId !== undefined && e.device !== undefined)
+    // Previews are only tracked for a console that can show them (no work on the print path else).
+    if (
+      copiesOf !== undefined &&
+      e.action === "print.dispatched" &&
+      e.jobId !== undefined &&
+      e.device !== undefined
+    )
       previews.dispatched(e.jobId, e.device, copiesOf(e.jobId));
     if (job && e.device !== undefined) {
       const s = (clock() - job.received_at) / 1000;
@@ -159,8 +165,8 @@ export function createWebSupport(o: WebSupportOptions) {
       clearInterval(tick);
     },
     async start(s: WebStartOptions): Promise<WebServer | undefined> {
-      copiesOf = s.copiesOf;
       if (!config.http.enabled) return undefined;
+      copiesOf = s.copiesOf;
       const models = new Map(config.devices.map((dc) => [dc.id, dc.model]));
       const devices = (): DeviceView[] =>
         [...s.devices.values()].map((rt) => {
