@@ -53,6 +53,11 @@ export const ERROR_CODES = {
     retryable: true,
     summary: "the audit log cannot be written, so printing has stopped",
   },
+  busy: {
+    retryable: true,
+    summary:
+      "the device's queue (or the gateway's) is full; retry after retry_after_ms with the same job_id",
+  },
   internal: { retryable: true, summary: "an unexpected error inside the gateway" },
   invalid_request: {
     retryable: false,

@@ -220,6 +220,16 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     topics: t,
     maxJobBytes: config.limits.max_job_bytes,
     maxCopies: config.limits.max_copies,
+    load: (id) => {
+      let total = 0;
+      for (const q of deviceManager.queues.values()) total += q.length;
+      return {
+        device: deviceManager.queues.get(id)?.length ?? 0,
+        total,
+        maxDevice: config.limits.max_queue_per_device,
+        maxTotal: config.limits.max_queued_total,
+      };
+    },
     deviceKinds: (id) => devices.get(id)?.driver.jobKinds,
     guard: (data, now) =>
       guardWaybillData(data, { phoneMinHidden: config.privacy.phone_min_hidden, now }),

@@ -196,8 +196,17 @@ export const configSchema = z.strictObject({
         .default(65536),
       /** Largest copies per job. */
       max_copies: z.number().int().min(1).max(1000).default(50),
+      /** Jobs waiting for one device; past it a job is refused `busy` (retryable), not dropped. */
+      max_queue_per_device: z.number().int().min(1).max(1_000_000).default(2000),
+      /** Jobs waiting on the whole gateway; past it a job is refused `busy`. */
+      max_queued_total: z.number().int().min(1).max(10_000_000).default(20_000),
     })
-    .default(() => ({ max_job_bytes: 65536, max_copies: 50 })),
+    .default(() => ({
+      max_job_bytes: 65536,
+      max_copies: 50,
+      max_queue_per_device: 2000,
+      max_queued_total: 20_000,
+    })),
   privacy: z
     .strictObject({
       /** Digits of an 11-digit mobile that must be masked (GB/T 41833-2022 asks for at least 6). */
@@ -218,10 +227,10 @@ export const configSchema = z.strictObject({
   http: httpSchema,
   alerts: alertsSchema,
   waybills: waybillsSchema,
-  /** Audit log, checkpoints and retention (src/config/audit-schema.ts, issue #7). */
-  audit: auditSchema,
   /** RFID encoding: EPC numbering and the site access password (src/rfid/config.ts). */
   rfid: rfidSchema,
+  /** Audit log, checkpoints and retention (src/config/audit-schema.ts, issue #7). */
+  audit: auditSchema,
   devices: z.array(deviceSchema).default([]),
   /**
    * Scan stations: a HID barcode scanner bound to a station and its printer; a scanned waybill

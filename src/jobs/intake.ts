@@ -43,6 +43,11 @@ export interface IntakeDeps {
    * which then stands for the topic's device; undefined for any other topic.
    */
   routePool?: (topic: string, payload: Uint8Array) => string | undefined;
+  /**
+   * Back-pressure: jobs now waiting for `device` and on the whole gateway, with their bounds.
+   * Past a bound a job is refused `busy` (retryable) instead of being accepted and left to rot.
+   */
+  load?: (device: string) => { device: number; total: number; maxDevice: number; maxTotal: number };
   hmacKey: KeyObject;
   clock: () => number;
   logger: Logger;
@@ -220,6 +225,19 @@ export function createIntake(d: IntakeDeps) {
     }
     if (env.expires_at !== undefined && Date.parse(env.expires_at) <= now) {
       throw new CodedError("expired", "expires_at has passed", { path: "expires_at" });
+    }
+    const load = d.load?.(device);
+    if (load !== undefined && (load.device >= load.maxDevice || load.total >= load.maxTotal)) {
+      const waiting = load.device >= load.maxDevice ? load.device : load.total;
+      // A rough wait: about 10 ms per job ahead, between half a second and half a minute.
+      const retryAfterMs = Math.min(30_000, Math.max(500, waiting * 10));
+      throw new CodedError(
+        "busy",
+        load.device >= load.maxDevice
+          ? `device '${device}' has ${load.device} jobs waiting (limit ${load.maxDevice})`
+          : `the gateway has ${load.total} jobs waiting (limit ${load.maxTotal})`,
+        { retry_after_ms: retryAfterMs },
+      );
     }
     // Lockdown, operator status, exemption approver (src/access/admission.ts).
     const exemptionValid =
