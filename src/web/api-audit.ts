@@ -23,8 +23,9 @@ export function auditFilter(d: WebDeps, q: unknown, limit = 200): AuditFilter {
   set("device", str(q, "device"));
   set("action", str(q, "action"));
   set("jobId", str(q, "job_id"));
-  set("from", isoOrUndefined(str(q, "from")));
-  set("to", isoOrUndefined(str(q, "to")));
+  // `since` / `until` are the names of an approval's scope (as `labelgate audit export` uses them).
+  set("from", isoOrUndefined(str(q, "from") ?? str(q, "since")));
+  set("to", isoOrUndefined(str(q, "to") ?? str(q, "until")));
   return f;
 }
 
@@ -195,9 +196,11 @@ export function registerAuditApi(app: FastifyInstance, d: WebDeps, g: Guards) {
           path: "approval",
           reason: "missing",
         });
-      const f = auditFilter(d, req.body, 10_000);
+      let f: AuditFilter;
       try {
-        d.approvals.consume(approval, "audit.export", d.clock(), me.id);
+        // What is exported is what was approved: the approval's scope, not the request's filters.
+        const granted = d.approvals.consume(approval, "audit.export", d.clock(), me.id);
+        f = auditFilter(d, granted.scope, 10_000);
       } catch (e) {
         auditBy(d, req, {
           action: "approval.refused",
@@ -240,6 +243,7 @@ export function registerAuditApi(app: FastifyInstance, d: WebDeps, g: Guards) {
 
   app.get<{ Params: { id: string } }>("/api/v1/devices/:id/log.csv", sup, async (req, reply) => {
     try {
+      d.lockdown.assertOpen(); // a lockdown freezes exports too (Art. 10)
       knownDevice(req.params.id);
       const r = range(req);
       const log = deviceLog(d, req.params.id, r.from, r.to);

@@ -209,16 +209,18 @@ ${table(
   pageRoute("/console/approvals", "supervisor", "approvals", (_req, l, who) => ({
     title: t(l, "approvals"),
     body: h`<form class="card" data-api="/api/v1/approvals" id="approval-request"><input type="hidden" name="action" value="audit.export">
-<label>${t(l, "reason")}<input name="reason" required></label><button type="submit">${t(l, "request")}: ${t(l, "export_audit")}</button><p class="form-error" role="alert"></p></form>
+<label>${t(l, "reason")}<input name="reason" required></label>
+<fieldset class="filters"><legend>${t(l, "scope")}</legend><label>${t(l, "from")}<input name="scope.since" placeholder="2026-11-01T00:00:00Z"></label><label>${t(l, "to")}<input name="scope.until"></label><label>${t(l, "device")}<input name="scope.device"></label><label>${t(l, "operator")}<input name="scope.operator"></label><label>${t(l, "waybill_no")}<input name="scope.waybill"></label></fieldset>
+<button type="submit">${t(l, "request")}: ${t(l, "export_audit")}</button><p class="form-error" role="alert"></p></form>
 <form class="card" data-api="/api/v1/audit/export" data-download="audit.csv" id="audit-export"><label>${t(l, "approval_id")}<input name="approval"></label>
 <button type="submit">${t(l, "export")}</button><p class="form-error" role="alert"></p></form>
 ${table(
-  ["id", t(l, "action"), t(l, "requester"), t(l, "reason"), t(l, "status"), ""],
+  ["id", t(l, "action"), t(l, "scope"), t(l, "requester"), t(l, "reason"), t(l, "status"), ""],
   d.approvals
     .list(d.clock())
     .map(
       (a) =>
-        h`<tr data-approval="${a.id}" data-status="${a.status}"><td>${a.id}</td><td>${a.action}</td><td>${a.requester}</td><td>${a.reason}</td><td>${a.status}${a.decidedBy ? ` (${a.decidedBy})` : ""}</td><td>${
+        h`<tr data-approval="${a.id}" data-status="${a.status}"><td>${a.id}</td><td>${a.action}</td><td>${JSON.stringify(a.scope)}</td><td>${a.requester}</td><td>${a.reason}</td><td>${a.status}${a.decidedBy ? ` (${a.decidedBy})` : ""}</td><td>${
           a.status === "pending" && a.requester !== who.id
             ? h`<button data-post="/api/v1/approvals/${a.id}/grant" class="grant">${t(l, "grant")}</button> <button data-post="/api/v1/approvals/${a.id}/deny">${t(l, "deny")}</button>`
             : ""

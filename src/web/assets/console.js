@@ -16,8 +16,15 @@
     var out = {};
     new FormData(form).forEach(function (v, k) {
       var input = form.querySelector('[name="' + k + '"]');
+      var dot = k.indexOf(".");
       if (input && input.hasAttribute("data-bool")) out[k] = v === "true";
-      else if (v !== "") out[k] = v;
+      else if (v === "") return;
+      else if (dot > 0) {
+        // "scope.since" -> {scope: {since: …}}
+        var top = k.slice(0, dot);
+        out[top] = out[top] || {};
+        out[top][k.slice(dot + 1)] = v;
+      } else out[k] = v;
     });
     return out;
   }

@@ -179,6 +179,23 @@ describe("HTTP API against a running gateway", () => {
     expect(actions.filter((a) => a === "export.performed")).toHaveLength(1);
   });
 
+  it("exports what the approval's scope names, whatever the request asks", async () => {
+    const req = await s1.post("/api/v1/approvals", {
+      action: "audit.export",
+      reason: "登录记录抽查",
+      scope: { action: "operator.login" },
+    });
+    const { data: approval } = (await req.json()) as { data: { id: string } };
+    await s2.post(`/api/v1/approvals/${approval.id}/grant`, {});
+    const res = await s1.post("/api/v1/audit/export", {
+      approval: approval.id,
+      action: "job.accepted",
+    });
+    const lines = (await res.text()).trim().split("\n").slice(1);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l.split(",")[2] === "operator.login")).toBe(true);
+  });
+
   it("finds a printed job by waybill number through waybill_ref", async () => {
     // The number is never stored; its keyed HMAC is, on job.accepted and print.dispatched.
     const res = await s1.get(`/api/v1/audit?waybill=${printedWaybill}`);
