@@ -17,6 +17,9 @@ export const DEMO_CONFIG: ConfigInput = {
     // Anonymous clients on loopback only: the demo needs no accounts (README "Access control").
     embedded: { enabled: true, host: "127.0.0.1", port: 1883, allow_anonymous: true },
   },
+  // The tour prints the example job (one waybill number) again and again under new job ids; a
+  // site keeps the waybill life cycle on (the default), where that is a reprint needing a reason.
+  waybills: { life_cycle: false },
   // The supervisor console and HTTP API (README "Console and HTTP API").
   http: { enabled: true, host: "127.0.0.1", port: 8080 },
   // RFID numbering (README "RFID"): the GS1 example company prefix of the EPC Tag Data Standard
