@@ -17,7 +17,8 @@ const REPLY = "labelgate/demo/reply/e2e-console";
 const JOB_TOPIC = "labelgate/demo/device/zpl-1/job";
 const WAYBILL = `SF${String(Date.now() % 1e13).padStart(13, "0")}`;
 
-describe("supervisor console in Chromium", () => {
+// Generous per-test time: the machine running CI may be busy; nothing here is a timed assertion.
+describe("supervisor console in Chromium", { timeout: 90_000 }, () => {
   let g: WebTestGateway;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
