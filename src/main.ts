@@ -27,6 +27,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from "./mqtt/broker.ts";
 import { connectMqtt, type MqttConnection } from "./mqtt/connection.ts";
 import { topics as makeTopics } from "./mqtt/topics.ts";
 import { registerAccessActions } from "./management/access-actions.ts";
+import { registerJobActions } from "./jobs/resolve.ts";
 import { createManagementRouter, type ManagementRouter } from "./management/router.ts";
 import { guardWaybillData } from "./privacy/index.ts";
 import { createRfidIntakeCheck } from "./rfid/intake.ts";
@@ -281,6 +282,18 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // Management requests (DESIGN.md §3): other modules register their actions on this router.
   const management = createManagementRouter({ topics: t, publish, clock, logger });
   registerAccessActions(management, access);
+  // In-doubt jobs are resolved by a supervisor, never automatically (issue #9).
+  registerJobActions(management, {
+    inbox,
+    operators: access.operators,
+    audit: auditAppend,
+    commit,
+    reply: sendReply,
+    event: sendEvent,
+    enqueue: (d, j) => deviceManager.enqueue(d, j),
+    phoneMinHidden: config.privacy.phone_min_hidden,
+    clock,
+  });
 
   const stateTopicPayload = (state: "online" | "offline") =>
     JSON.stringify({ state, epoch, ts: new Date(clock()).toISOString() });
