@@ -28,6 +28,7 @@ import {
 } from "../../firmware-protocols/zpl/host-status.ts";
 import { STX, decodeLatin1 } from "../../firmware-protocols/zpl/bytes.ts";
 import { decodeGraphicData, encodeZ64 } from "../../firmware-protocols/zpl/graphics.ts";
+import { encodeHqesReply, HQES_ERROR } from "../../firmware-protocols/zpl/hqes.ts";
 import { unzlibSync, zlibSync } from "fflate";
 
 /** Where the simulator's outputs go. Both calls are synchronous, from inside `receive()`. */
@@ -238,6 +239,15 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
     return encodeHostStatus(s);
   };
 
+  const hqesReply = (): Uint8Array =>
+    encodeHqesReply(
+      (faults.has("media_out") ? HQES_ERROR.mediaOut : 0) |
+        (faults.has("ribbon_out") ? HQES_ERROR.ribbonOut : 0) |
+        (faults.has("head_open") ? HQES_ERROR.headOpen : 0) |
+        (faults.has("paused") ? HQES_ERROR.paused : 0),
+      0,
+    );
+
   const onEvent = (ev: ZplStreamEvent): void => {
     switch (ev.type) {
       case "format":
@@ -267,6 +277,8 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
             // ~HQSN: heading and value lines in one frame (identity.ts documents the layout).
             if (!silent && ev.params.toUpperCase() === "SN")
               sink.reply(frameString(`\r\nSERIAL NUMBER\r\n${serialNumber}\r\n`));
+            // ~HQES: the error / warning bitmasks of the faults (reference §1.3).
+            if (!silent && ev.params.toUpperCase() === "ES") sink.reply(hqesReply());
             return;
           case "JA":
             cancelled += held.length;

@@ -12,6 +12,7 @@ import {
   type HostStatusEvent,
 } from "../../firmware-protocols/zpl/host-status.ts";
 import { encodeControlCommand } from "../../firmware-protocols/zpl/format.ts";
+import { HQES_ERROR, HQES_WARNING, type HqesStatus } from "../../firmware-protocols/zpl/hqes.ts";
 
 /** `raw.protocol` of snapshots made from `~HS`. */
 export const ZPL_STATUS_PROTOCOL = "zpl-hs";
@@ -117,3 +118,35 @@ export const zplStatusQuery: StatusQuery = {
     };
   },
 };
+
+/**
+ * Maps a `~HQES` reply (firmware-protocols/zpl/hqes.ts; reference §1.3) to the snapshot: the
+ * richer alternative to `~HS` on printers that have it (cutter and printhead faults, paper near
+ * end). State as in {@link snapshotFromHostStatus}.
+ */
+export function snapshotFromHqes(s: HqesStatus, rawText: string, at: number): DeviceSnapshot {
+  const e = s.errors1;
+  const conditions: Condition[] = [];
+  if (e & HQES_ERROR.mediaOut) conditions.push("media_out");
+  if (e & HQES_ERROR.ribbonOut) conditions.push("ribbon_out");
+  if (e & HQES_ERROR.headOpen) conditions.push("head_open");
+  if (e & HQES_ERROR.cutterFault) conditions.push("cutter_fault");
+  if (e & HQES_ERROR.printheadOverTemp) conditions.push("head_over_temp");
+  if (e & HQES_ERROR.motorOverTemp) conditions.push("motor_over_temp");
+  if (e & (HQES_ERROR.badPrintheadElement | HQES_ERROR.printheadDetectionError))
+    conditions.push("unrecoverable_error");
+  if (e & HQES_ERROR.paused) conditions.push("paused");
+  if (s.warnings1 & HQES_WARNING.paperNearEnd) conditions.push("media_near_end");
+  conditions.sort();
+  let state: DeviceState;
+  if (conditions.some((c) => c !== "paused" && FAULT_CONDITIONS.has(c))) state = "error";
+  else if (conditions.includes("paused")) state = "paused";
+  else state = "ready";
+  return {
+    reachability: "online",
+    state,
+    conditions,
+    counters: {},
+    raw: { protocol: "zpl-hqes", text: rawText, at },
+  };
+}
