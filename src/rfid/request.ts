@@ -55,13 +55,23 @@ export interface PreparedRfid {
   spec: RfidEncodeSpec;
 }
 
-/** The privacy check of what goes to the tag besides the EPC: user memory (Art. 13). */
+/** The privacy check of what goes to the tag: the EPC's numbers and user memory (Art. 13). */
 export function guardRfidBlock(
   block: RfidBlock,
   phoneMinHidden: number,
 ): { ok: true } | { ok: false; path: string; rule: string } {
-  if (block.user_memory === undefined) return { ok: true };
-  return guardText(block.user_memory, "rfid.user_memory", { phoneMinHidden });
+  // The numbers that become the EPC are checked too: a "serial" that is a phone or resident ID
+  // number would put personal data on the tag.
+  for (const [key, value] of [
+    ["bag_no", block.bag_no],
+    ["serial_ref", block.serial_ref],
+    ["user_memory", block.user_memory],
+  ] as const) {
+    if (value === undefined) continue;
+    const g = guardText(value, `rfid.${key}`, { phoneMinHidden });
+    if (!g.ok) return g;
+  }
+  return { ok: true };
 }
 
 /**

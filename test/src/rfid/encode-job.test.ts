@@ -34,7 +34,12 @@ describe("rfid.encode jobs on an R2000 encoder (uhf-1, simulated)", () => {
     return last === undefined
       ? undefined
       : (JSON.parse(readFileSync(join(dir, last), "utf8")) as {
-          tags: Array<{ epc: string; access_password: string; locks: Record<string, string> }>;
+          tags: Array<{
+            epc: string;
+            access_password: string;
+            user: string;
+            locks: Record<string, string>;
+          }>;
         });
   };
 
@@ -128,10 +133,26 @@ describe("rfid.encode jobs on an R2000 encoder (uhf-1, simulated)", () => {
     });
     expect(JSON.stringify(r1)).not.toContain("13812345678");
 
+    const mobile = bagJob({ bag_no: "13812345678" });
+    await send("uhf-1", mobile);
+    const r3 = (await g.probe.waitReply(mobile.job_id, "rejected")).json;
+    expect(r3["error"]).toMatchObject({ code: "privacy_rejected", path: "payload.rfid.bag_no" });
+
     const big = bagJob({ bag_no: String(2 ** 38) });
     await send("uhf-1", big);
     const r2 = (await g.probe.waitReply(big.job_id, "rejected")).json;
     expect(r2["error"]).toMatchObject({ code: "rfid_epc_invalid", field: "serial" });
+  });
+
+  it("writes user memory (an opaque token) after the EPC", async () => {
+    const env = bagJob({ bag_no: "5690", user_memory: "tok_7f3a9c" });
+    await send("uhf-1", env);
+    const reply = (await g.probe.waitReply(env.job_id, "ok")).json;
+    const steps = (reply["data"] as { steps: Array<{ step: string }> }).steps.map((s) => s.step);
+    expect(steps).toContain("write_user");
+    await expect
+      .poll(() => latestTagMemory()?.tags[0]?.user.slice(0, 20))
+      .toBe("746F6B5F376633613963");
   });
 
   it("refuses rfid.encode on a printer that does not encode, and label.print on the encoder", async () => {
