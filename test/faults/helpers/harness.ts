@@ -129,6 +129,11 @@ export class DaemonProcess {
     });
   }
 
+  /** The daemon's process id while it runs. */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
   get running(): boolean {
     return (
       this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null

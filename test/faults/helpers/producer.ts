@@ -140,6 +140,13 @@ export class RetryingProducer {
     }
   }
 
+  /** Drops the connection and connects again, as a workstation that lost its network does. */
+  async reconnect(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.client?.endAsync(true);
+    await this.connect();
+  }
+
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.client?.endAsync(true);
