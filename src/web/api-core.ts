@@ -50,11 +50,40 @@ export function jobView(j: NonNullable<ReturnType<WebDeps["jobs"]["get"]>>) {
 export function registerCoreApi(app: FastifyInstance, d: WebDeps, g: Guards, sessions: Sessions) {
   const ttlS = d.http.session_ttl_s;
 
+  // Password guessing: after LOGIN_FAILURES failed logins of one id, that id is refused for
+  // LOGIN_LOCK_MS (the scrypt cost already slows each attempt; this bounds the number).
+  const failures = new Map<string, { count: number; lockedUntil: number }>();
   app.post("/api/v1/login", async (req, reply) => {
     const id = str(req.body, "operator") ?? "";
     const password = str(req.body, "password") ?? "";
+    const now = d.clock();
+    const f = failures.get(id);
+    if (f && f.lockedUntil > now) {
+      d.audit.append({
+        action: "operator.login_failed",
+        outcome: "rejected",
+        reason: "locked_out",
+        ...(d.operators.get(id) !== undefined && { operator: id }),
+        workstation: "console",
+      });
+      return reply.code(429).send({
+        status: "error",
+        error: new CodedError(
+          "not_authorized",
+          "too many failed logins; try again later",
+        ).toReply(),
+      });
+    }
     const ok = id !== "" && (await d.operators.verifyPassword(id, password));
     const known = d.operators.get(id) !== undefined;
+    if (ok) failures.delete(id);
+    else if (failures.size < 10_000 || f) {
+      const count = (f?.count ?? 0) + 1;
+      failures.set(id, {
+        count: count >= LOGIN_FAILURES ? 0 : count,
+        lockedUntil: count >= LOGIN_FAILURES ? now + LOGIN_LOCK_MS : 0,
+      });
+    }
     if (!ok) {
       // An unknown id is not recorded as an actor: it may be a mistyped password.
       d.audit.append({
@@ -286,6 +315,10 @@ export function registerCoreApi(app: FastifyInstance, d: WebDeps, g: Guards, ses
       }),
   );
 }
+
+/** Failed logins of one operator id before it is locked out for {@link LOGIN_LOCK_MS}. */
+export const LOGIN_FAILURES = 5;
+export const LOGIN_LOCK_MS = 5 * 60_000;
 
 /** Open SSE streams (a metric). */
 export const sse = { open: 0 };

@@ -53,6 +53,17 @@ describe("HTTP API against a running gateway", () => {
     expect(actions).toContain("operator.login:");
   });
 
+  it("locks an operator id out for a while after five failed logins", async () => {
+    await g.addOperator("E30003", "operator", "right-pass-3");
+    for (let i = 0; i < 5; i++)
+      expect((await new Session(g.web).login("E30003", `wrong-${i}`)).status).toBe(401);
+    // Even the right password is refused now; other ids are not affected.
+    expect((await new Session(g.web).login("E30003", "right-pass-3")).status).toBe(429);
+    expect((await new Session(g.web).login("S0001", "sup-pass-1")).status).toBe(200);
+    const reasons = g.auditRows().filter((r) => r.action === "operator.login_failed");
+    expect(reasons.at(-1)?.reason).toBe("locked_out");
+  });
+
   it("an operator sees devices and jobs but not audit search, approvals or alerts", async () => {
     expect((await op.get("/api/v1/devices")).status).toBe(200);
     expect((await op.get("/api/v1/jobs")).status).toBe(200);
