@@ -21,6 +21,12 @@ export async function startEmbeddedBroker(options: {
   const broker = await Aedes.createBroker({
     // A frozen subscriber must not stall deliveries to everyone else for long.
     drainTimeout: 10_000,
+    // aedes reads a client's next buffered packets from inside the callback of the previous
+    // publish; when every step completes synchronously, a producer flushing a large backlog at
+    // once (thousands of queued QoS 1 jobs after an outage) nests one level per buffered chunk
+    // until the stack overflows and the whole gateway dies (seen in the SIGKILL fault test).
+    // Finishing each publish on the next turn of the event loop keeps the stack flat.
+    published: (_packet, _client, done) => setImmediate(done),
   });
   if (options.access) installAccess(broker, options.access, options.onRefused);
   const sockets = new Set<Socket>();

@@ -119,6 +119,9 @@ export class RetryingProducer {
   }
 
   private retry() {
+    // Retries go out only while connected: a producer's outbox does not pile up copies of the
+    // same job while the broker is away (mqtt.js would queue every one of them offline).
+    if (!this.client?.connected) return;
     for (const rec of this.jobs.values()) if (rec.final === undefined) this.publish(rec);
   }
 
