@@ -41,7 +41,12 @@ export interface R2000SimulatorSink {
   printed(out: { index: number; bytes: Uint8Array }): void;
 }
 
-export type R2000SimulatorFault = "antenna_missing" | "bad_checksum" | "garbage";
+/**
+ * `mute_after_write`: the next write is carried out on the tag but never answered, and the reader
+ * stays silent from then on (power cut, cable pulled mid-write) until the fault is cleared.
+ */
+export type R2000SimulatorFault =
+  "antenna_missing" | "bad_checksum" | "garbage" | "mute_after_write";
 
 export interface R2000SimulatorOptions {
   sink: R2000SimulatorSink;
@@ -114,6 +119,7 @@ export function createR2000Simulator(o: R2000SimulatorOptions): R2000Simulator {
   let silent = false;
   let badChecksum = false;
   let garbage = false;
+  let muteAfterWrite = false;
   let commands = 0;
   let malformed = 0;
   let snapshots = 0;
@@ -198,12 +204,17 @@ export function createR2000Simulator(o: R2000SimulatorOptions): R2000Simulator {
         return send(tagReply(command, r.tag, SUCCESS, r.data));
       }
       case CMD.WRITE: {
+        if (muteAfterWrite) {
+          silent = true;
+          muteAfterWrite = false;
+        }
         const bank = BANKS[data[4] ?? 0xff];
         const words = data[6] ?? 0;
         if (bank === undefined) return send(encodeResultReply(address, command, 0x43));
         if (data.length !== 7 + words * 2) return send(encodeResultReply(address, command, 0x41));
         if (field.faults.antennaMissing) return send(encodeResultReply(address, command, 0x22));
         const r = field.write(u32At(data, 0), bank, data[5] ?? 0, data.slice(7));
+        if (silent) return;
         if (r.tag === undefined)
           return send(encodeResultReply(address, command, codeOf(command, r.result)));
         if (r.result !== "no_tag" && r.result !== "access_denied") snapshot();
@@ -242,7 +253,10 @@ export function createR2000Simulator(o: R2000SimulatorOptions): R2000Simulator {
     },
     setFault(fault, on) {
       if (fault === "antenna_missing") field.faults.antennaMissing = on;
-      else if (fault === "bad_checksum") badChecksum = on;
+      else if (fault === "mute_after_write") {
+        muteAfterWrite = on;
+        if (!on) silent = false;
+      } else if (fault === "bad_checksum") badChecksum = on;
       else garbage = on;
     },
     setSilent(on) {

@@ -25,6 +25,7 @@ export const RFID_FAULTS = [
   "antenna_missing",
   "garbage",
   "bad_checksum",
+  "mute_after_write",
 ] as const;
 export type RfidFault = (typeof RFID_FAULTS)[number];
 export const isRfidFault = (c: string): c is RfidFault =>
@@ -96,6 +97,7 @@ export function setRfidFault(
       return;
     case "garbage":
     case "bad_checksum":
+    case "mute_after_write":
       r2000?.setFault(fault, on);
       return;
   }

@@ -155,6 +155,27 @@ describe("rfid.encode jobs on an R2000 encoder (uhf-1, simulated)", () => {
       .toBe("746F6B5F376633613963");
   });
 
+  it("a reader that goes quiet after a write: in_doubt, audited print.in_doubt, never retried", async () => {
+    const sim = g.gateway.simulators.get("uhf-1")!;
+    sim.faults.set("mute_after_write", true);
+    try {
+      const env = bagJob({ bag_no: "5691" });
+      await send("uhf-1", env);
+      const reply = (await g.probe.waitReply(env.job_id, (s) => s !== "accepted")).json;
+      expect(reply).toMatchObject({ status: "in_doubt", error: { code: "in_doubt" } });
+      expect(reply["data"]).toMatchObject({ verified: false, locked: false });
+      const audit = g.auditRows().filter((r) => r.job_id === env.job_id);
+      expect(audit.map((r) => r.action)).toEqual([
+        "job.accepted",
+        "print.dispatched",
+        "print.in_doubt",
+      ]);
+      expect(audit.at(-1)?.reason).toBe("device_no_response:voided:0");
+    } finally {
+      sim.faults.set("mute_after_write", false);
+    }
+  });
+
   it("refuses rfid.encode on a printer that does not encode, and label.print on the encoder", async () => {
     const env = bagJob({ bag_no: "5682" });
     await send("zpl-1", env);
