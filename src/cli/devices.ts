@@ -5,10 +5,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { realpathSync } from "node:fs";
-import { SerialPort } from "serialport";
 import type { Config, DeviceConfig } from "../config/schema.ts";
 import { connectProducer } from "../mqtt/producer.ts";
 import { listHidDevices, loadHid, type HidLike } from "../transports/hid.ts";
+import { listSerialPorts, type SerialPortInfo } from "../transports/serial.ts";
 import { isUsbPrinter, listUsbDevices, loadUsb, type UsbLike } from "../transports/usb.ts";
 
 /** One attached device as `scan` reports it. */
@@ -21,14 +21,6 @@ export interface FoundDevice {
   product?: string | undefined;
   /** The id of the registered device it is, or null. */
   registered: string | null;
-}
-
-export interface SerialPortInfo {
-  path: string;
-  vendorId?: string | undefined;
-  productId?: string | undefined;
-  serialNumber?: string | undefined;
-  manufacturer?: string | undefined;
 }
 
 export interface ScanDeps {
@@ -47,7 +39,7 @@ const orUndefined = async <T>(p: () => Promise<T>): Promise<T | undefined> => {
 };
 
 export const realScanDeps: ScanDeps = {
-  listSerial: () => SerialPort.list(),
+  listSerial: () => listSerialPorts(),
   usb: () => orUndefined(loadUsb),
   hid: () => orUndefined(loadHid),
   out: (l) => console.log(l),

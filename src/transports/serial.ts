@@ -196,3 +196,17 @@ function errCode(e: Error): string {
   if ((e as { disconnected?: boolean }).disconnected === true) return "disconnected";
   return "error";
 }
+
+/** An attached serial port as the OS lists it (serialport's `SerialPort.list()`). */
+export interface SerialPortInfo {
+  path: string;
+  vendorId?: string | undefined;
+  productId?: string | undefined;
+  serialNumber?: string | undefined;
+  manufacturer?: string | undefined;
+}
+
+/** The serial ports of this machine (USB adapters, on-board UARTs); PTYs are not listed. */
+export function listSerialPorts(): Promise<SerialPortInfo[]> {
+  return SerialPort.list();
+}
