@@ -1,0 +1,2 @@
+export * from "./planes.ts";
+export * from "./tag-types.ts";
