@@ -141,13 +141,16 @@ export function registerConsole(app: FastifyInstance, d: WebDeps, g: Guards) {
 
   pageRoute<{ id: string }>("/console/devices/:id", "supervisor", "devices", (req, l) => {
     const now = d.clock();
-    const from = str(req.query, "from") ?? new Date(now - 86_400_000).toISOString();
-    const to = str(req.query, "to") ?? new Date(now).toISOString();
+    // A time that does not parse falls back to the default range (last 24 h).
+    const iso = (v: string | undefined, dflt: number) => {
+      const ms = v === undefined ? NaN : Date.parse(v);
+      return new Date(Number.isNaN(ms) ? dflt : ms).toISOString();
+    };
     const log = deviceLog(
       d,
       req.params.id,
-      new Date(from).toISOString(),
-      new Date(to).toISOString(),
+      iso(str(req.query, "from"), now - 86_400_000),
+      iso(str(req.query, "to"), now),
     );
     const qs = `from=${encodeURIComponent(log.from)}&to=${encodeURIComponent(log.to)}`;
     return {
@@ -179,7 +182,7 @@ export function registerConsole(app: FastifyInstance, d: WebDeps, g: Guards) {
     const rows = Object.keys(q as object).some((k) => k !== "lang")
       ? d.audit.query(auditFilter(d, q, 200))
       : d.audit.query({ limit: 50 });
-    const v = d.audit.verify();
+    const v = d.audit.verify(30_000);
     const field = (name: string, label: string) =>
       h`<label>${label}<input name="${name}" value="${str(q, name) ?? ""}"></label>`;
     return {
