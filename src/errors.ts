@@ -24,6 +24,10 @@ export const ERROR_CODES = {
     retryable: false,
     summary: "the envelope names a device other than the topic it came on",
   },
+  device_fenced: {
+    retryable: true,
+    summary: "another gateway claimed the device with a higher epoch; retry, its owner answers",
+  },
   device_offline: { retryable: true, summary: "the device cannot be reached" },
   device_fault: {
     retryable: true,

@@ -32,6 +32,7 @@ import { createManagementRouter, type ManagementRouter } from "./management/rout
 import { guardWaybillData } from "./privacy/index.ts";
 import { createRfidIntakeCheck } from "./rfid/intake.ts";
 import { createWebSupport } from "./web/wiring.ts";
+import { clusterWiring, type ClusterHooks } from "./cluster/wiring.ts";
 import type { HostedSimulator } from "./simulators/index.ts";
 
 export interface GatewayOptions {
@@ -40,6 +41,8 @@ export interface GatewayOptions {
   clock?: () => number;
   /** Serial / USB / HID library bindings (tests inject fakes; default: the real libraries). */
   bindings?: TransportBindings;
+  /** Several gateways on one broker (src/cluster/run.ts): claim epoch, fencing, the ledger. */
+  cluster?: ClusterHooks;
 }
 
 export interface Gateway {
@@ -67,7 +70,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   mkdirSync(dataDir, { recursive: true });
   const db = openDatabase(join(dataDir, "labelgate.db"));
   const keys = loadOrCreateKeys(dataDir);
-  const epoch = nextEpoch(db);
+  // A standby that claims devices starts above the old owner's epoch (fencing, issue #11).
+  const epoch = nextEpoch(db, o.cluster?.minEpoch ?? 0);
   const audit = openAuditLog({ db, keys, config, clock });
   // Console, HTTP API, metrics and alerts (issue #12): they observe every audit record.
   const web = createWebSupport({
@@ -176,6 +180,14 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   };
   const sendReply = (replyTo: string, reply: Reply) =>
     outbox.enqueue(replyTo, JSON.stringify(reply));
+  const cluster = clusterWiring({
+    config,
+    topics: t,
+    epoch,
+    hooks: o.cluster,
+    connection: () => mqttConn,
+    reply: sendReply,
+  });
 
   // Devices, their simulators and queues (src/devices/manager.ts).
   const deviceManager = await createDeviceManager({
@@ -201,6 +213,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       logger,
       rfid: config.rfid,
       onAuditFailure: () => web.auditFailure(),
+      ...(cluster.beforeDispatch !== undefined && { beforeDispatch: cluster.beforeDispatch }),
     },
   });
   const { devices, simulators } = deviceManager;
@@ -301,12 +314,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // Retained documents are published after every (re)connect: a broker restarted without
   // persistence has lost them.
   const announce = async (c: MqttConnection) => {
-    await c.subscribe([
-      t.deviceJobFilter,
-      t.gatewayRequestFilter,
-      t.poolJobFilter,
-      t.deviceCmdFilter,
-    ]);
+    await c.subscribe(cluster.subscriptions([...devices.keys()]));
     await c.publish(t.gatewayState, stateTopicPayload("online"), { retain: true });
     await c.publish(t.gatewayInfo, JSON.stringify(gatewayInfo(config, DRIVERS, brokerUrl)), {
       retain: true,
@@ -333,9 +341,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     password: broker ? access.internal.password : config.mqtt.password,
     tls: config.mqtt.tls,
     keepaliveS: config.mqtt.keepalive_s,
+    protocolVersion: cluster.protocolVersion(broker !== undefined),
+    sessionExpiryS: config.mqtt.session_expiry_s,
+    malformed: cluster.malformed,
     will: { topic: t.gatewayState, payload: JSON.stringify({ state: "offline", epoch }) },
     logger,
     handle: async (msg) => {
+      if (cluster.intercept(msg.topic, msg.payload)) return;
       if (await management.handle(msg.topic, msg.payload)) return;
       if (await deviceCommands.handle(msg.topic, msg.payload)) return;
       await intake.handle(msg.topic, msg.payload);
@@ -394,13 +406,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 }
 
 /** The gateway epoch: +1 on every start, persisted, carried in state documents (fencing). */
-function nextEpoch(db: Db): number {
+function nextEpoch(db: Db, atLeast: number): number {
   db.exec("CREATE TABLE IF NOT EXISTS gateway_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   return db.transaction(() => {
     const row = db
       .prepare<[], { value: string }>("SELECT value FROM gateway_meta WHERE key = 'epoch'")
       .get();
-    const epoch = (row ? Number(row.value) : 0) + 1;
+    const epoch = Math.max((row ? Number(row.value) : 0) + 1, atLeast);
     db.prepare("INSERT OR REPLACE INTO gateway_meta (key, value) VALUES ('epoch', ?)").run(
       String(epoch),
     );

@@ -35,7 +35,11 @@ export async function runStart(opts: {
   const logger = createLogger(config.log.level);
   let gateway;
   try {
-    gateway = await startGateway({ config, logger });
+    // Several gateways on one broker: ownership check, standby, fencing (src/cluster/run.ts).
+    gateway =
+      config.cluster.mode === "multi"
+        ? await (await import("../cluster/run.ts")).runCluster(config, logger)
+        : await startGateway({ config, logger });
   } catch (e) {
     logger.fatal({ err: e }, "gateway failed to start");
     logger.flush();

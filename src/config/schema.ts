@@ -2,6 +2,7 @@ import { z } from "zod";
 import { rfidSchema } from "../rfid/config.ts";
 import { accessSchema, waybillsSchema } from "./access-schema.ts";
 import { auditSchema } from "./audit-schema.ts";
+import { clusterSchema } from "../cluster/config.ts";
 import { alertsSchema, httpSchema } from "./web-schema.ts";
 
 /**
@@ -179,11 +180,17 @@ export const configSchema = z.strictObject({
         .optional(),
       client_id: z.string().max(23).optional(),
       keepalive_s: z.number().int().min(5).max(3600).default(30),
+      /** 4 = MQTT 3.1.1 (the embedded broker); 5 = MQTT 5 (external brokers); auto = 5 unless embedded. */
+      protocol_version: z.union([z.literal(4), z.literal(5), z.literal("auto")]).default("auto"),
+      /** MQTT 5 Session Expiry Interval; 0 = clean session. Owners in `cluster.mode: multi` set it. */
+      session_expiry_s: z.number().int().min(0).max(86_400).default(0),
     })
     .default(() => ({
       base_topic: "labelgate",
       embedded: { enabled: true, host: "127.0.0.1", port: 1883, allow_anonymous: false },
       keepalive_s: 30,
+      protocol_version: "auto" as const,
+      session_expiry_s: 0,
     })),
   limits: z
     .strictObject({
@@ -231,6 +238,8 @@ export const configSchema = z.strictObject({
   rfid: rfidSchema,
   /** Audit log, checkpoints and retention (src/config/audit-schema.ts, issue #7). */
   audit: auditSchema,
+  /** Several gateways on one broker: ownership, standby failover, shared pools (issue #11). */
+  cluster: clusterSchema,
   devices: z.array(deviceSchema).default([]),
   /**
    * Scan stations: a HID barcode scanner bound to a station and its printer; a scanned waybill

@@ -40,6 +40,12 @@ export interface DispatcherDeps {
    * the job waited): a refusal answers the job `rejected` with that code (src/access/admission.ts).
    */
   preflight?: (env: JobEnvelope) => CodedError | undefined;
+  /**
+   * Several gateways (src/cluster/): resolves once the job's `job.dispatching` event is at the
+   * broker, so a standby that takes over never prints it again; a refusal (the device was
+   * claimed by another gateway) answers the job with that code and nothing is sent.
+   */
+  beforeDispatch?: (jobId: string, device: string) => Promise<CodedError | undefined>;
   /** Called when the audit log cannot be written: printing stops and an alert goes out. */
   onAuditFailure: (e: unknown) => void;
 }
@@ -233,6 +239,19 @@ export function createDeviceQueue(
         ...actor,
       });
       const reply: Reply = { status: "rejected", ...base, error: refused.toReply() };
+      return finish(jobId, "failed", reply, job.replyTo);
+    }
+    const fenced = d.beforeDispatch ? await d.beforeDispatch(jobId, device.id) : undefined;
+    if (fenced) {
+      d.audit({
+        action: "print.failed",
+        outcome: "rejected",
+        reason: fenced.code,
+        jobId,
+        device: device.id,
+        ...actor,
+      });
+      const reply: Reply = { status: "rejected", ...base, error: fenced.toReply() };
       return finish(jobId, "failed", reply, job.replyTo);
     }
 

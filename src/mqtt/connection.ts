@@ -7,7 +7,21 @@ import type { Logger } from "../log.ts";
 export interface InboundMessage {
   topic: string;
   payload: Uint8Array;
+  /** MQTT 5 properties of the publish (Response Topic, Correlation Data, User Properties …). */
+  properties?: Mqtt5Properties | undefined;
 }
+
+/** The MQTT 5 publish properties the gateway reads and sets. */
+export interface Mqtt5Properties {
+  responseTopic?: string;
+  correlationData?: Buffer;
+  messageExpiryInterval?: number;
+  userProperties?: Record<string, string | string[]>;
+  contentType?: string;
+}
+
+/** PUBACK reason code 0x99, Payload format invalid (MQTT 5.0 §3.4.2.1). */
+export const PAYLOAD_FORMAT_INVALID = 0x99;
 
 export interface ConnectionOptions {
   /** `mqtt://host:port` or `mqtts://…`. */
@@ -24,6 +38,15 @@ export interface ConnectionOptions {
       }
     | undefined;
   keepaliveS: number;
+  /** 4 = MQTT 3.1.1, 5 = MQTT 5 (default 4). */
+  protocolVersion?: 4 | 5 | undefined;
+  /** MQTT 5 Session Expiry Interval in seconds; 0 (default) = clean session. */
+  sessionExpiryS?: number | undefined;
+  /**
+   * MQTT 5 only: true for an inbound payload that is not a job at all (not JSON); its PUBACK
+   * carries 0x99 so a broker does not hand it to another share-group member (§4.8.2).
+   */
+  malformed?: ((topic: string, payload: Uint8Array) => boolean) | undefined;
   /** Retained last will (the gateway's `offline` state). */
   will: { topic: string; payload: string };
   /** Runs after every (re)connect: republish retained documents, (re)subscribe. */
@@ -36,6 +59,8 @@ export interface ConnectionOptions {
 export interface PublishOptions {
   retain?: boolean;
   qos?: 0 | 1;
+  /** MQTT 5 properties (ignored on 3.1.1). */
+  properties?: Mqtt5Properties | undefined;
 }
 
 /** The gateway's one MQTT connection (mqtt.js 5), with reconnect and TCP_NODELAY. */
@@ -43,15 +68,21 @@ export interface MqttConnection {
   publish(topic: string, payload: string | Uint8Array, options?: PublishOptions): Promise<void>;
   subscribe(filters: string[]): Promise<void>;
   readonly connected: boolean;
+  readonly protocolVersion: 4 | 5;
   /** Publishes the will's payload itself, then disconnects cleanly. */
   close(finalState?: { topic: string; payload: string }): Promise<void>;
 }
 
 export async function connectMqtt(o: ConnectionOptions): Promise<MqttConnection> {
+  const v5 = o.protocolVersion === 5;
+  const sessionExpiry = v5 ? (o.sessionExpiryS ?? 0) : 0;
   const opts: IClientOptions = {
     clientId: o.clientId,
-    protocolVersion: 4,
-    clean: true,
+    protocolVersion: v5 ? 5 : 4,
+    // A persistent session (MQTT 5, session expiry > 0) keeps the owner's device jobs queued at
+    // the broker across a restart or a network blip (reference/mqtt-notes.md §8).
+    clean: sessionExpiry === 0,
+    ...(v5 && { properties: { sessionExpiryInterval: sessionExpiry } }),
     keepalive: o.keepaliveS,
     // Backoff with jitter is done by mqtt.js' fixed period; 1-2 s keeps a site reconnecting fast
     // after a broker restart without hammering it.
@@ -69,6 +100,12 @@ export async function connectMqtt(o: ConnectionOptions): Promise<MqttConnection>
     if (o.tls.key) opts.key = readFileSync(o.tls.key);
     opts.rejectUnauthorized = o.tls.reject_unauthorized;
   }
+  const malformed = o.malformed;
+  if (v5 && malformed) {
+    // Runs before handleMessage; the reason code goes into the PUBACK that handleMessage releases.
+    opts.customHandleAcks = (topic, message, _packet, done) =>
+      done(malformed(topic, message) ? PAYLOAD_FORMAT_INVALID : 0);
+  }
   const client: MqttClient = mqtt.connect(o.url, opts);
   const log = o.logger.child({ component: "mqtt" });
 
@@ -78,7 +115,13 @@ export async function connectMqtt(o: ConnectionOptions): Promise<MqttConnection>
         ? new TextEncoder().encode(packet.payload)
         : packet.payload;
     Promise.resolve()
-      .then(() => o.handle({ topic: packet.topic, payload }))
+      .then(() =>
+        o.handle({
+          topic: packet.topic,
+          payload,
+          properties: packet.properties as Mqtt5Properties,
+        }),
+      )
       .then(
         () => callback(),
         (e: unknown) => {
@@ -117,6 +160,7 @@ export async function connectMqtt(o: ConnectionOptions): Promise<MqttConnection>
     get connected() {
       return client.connected;
     },
+    protocolVersion: v5 ? 5 : 4,
     async publish(topic, payload, options = {}) {
       await client.publishAsync(
         topic,
@@ -124,6 +168,7 @@ export async function connectMqtt(o: ConnectionOptions): Promise<MqttConnection>
         {
           qos: options.qos ?? 1,
           retain: options.retain ?? false,
+          ...(v5 && options.properties !== undefined && { properties: options.properties }),
         },
       );
     },

@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import mqtt from "mqtt";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../helpers/net.ts";
+import { PrinterProcess } from "../faults/helpers/harness.ts";
+import { Mosquitto } from "../faults/helpers/mosquitto.ts";
+import { RetryingProducer, tally } from "../faults/helpers/producer.ts";
+import { GatewayProcess, writeClusterConfig } from "./gateway-process.ts";
+
+const JOBS = 40;
+
+/** The retained `device/{dev}/state` document, read by a fresh client. */
+async function deviceState(url: string, dev: string): Promise<{ owner?: string; epoch?: number }> {
+  const c = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: `check-${Date.now()}` });
+  const doc = new Promise<{ owner?: string; epoch?: number }>((resolve) =>
+    c.on("message", (_t, p) => resolve(JSON.parse(p.toString()) as { owner?: string })),
+  );
+  await c.subscribeAsync(`labelgate/demo/device/${dev}/state`, { qos: 1 });
+  const d = await doc;
+  await c.endAsync();
+  return d;
+}
+
+/**
+ * Two gateway processes on Debian's Mosquitto (MQTT 5), one network printer in its own process
+ * reachable from both. gw1 owns zpl-1, gw2 stands by for it. gw1 is SIGKILLed mid-stream; gw2
+ * claims the printer with a higher epoch after the grace period; the producer's retries (same
+ * job_id) complete every job; nothing is printed twice. gw1, restarted, stands down.
+ */
+describe("standby failover with fencing on Mosquitto", () => {
+  const dir = mkdtempSync(join(tmpdir(), "lg-cluster-"));
+  let broker: Mosquitto | undefined;
+  let printer: PrinterProcess | undefined;
+  const gws: GatewayProcess[] = [];
+  let producer: RetryingProducer | undefined;
+
+  afterAll(async () => {
+    await producer?.close();
+    for (const g of gws) await g.kill("SIGTERM");
+    await printer?.stop();
+    await broker?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(
+    "SIGKILL of the owner: the standby claims, every job prints once, the old owner stands down",
+    { timeout: 120_000 },
+    async () => {
+      broker = new Mosquitto(await freePort());
+      await broker.start();
+      const url = `mqtt://127.0.0.1:${broker.port}`;
+      printer = await PrinterProcess.start(join(dir, "printed.log"));
+      const base = { url, printerPort: printer.port, graceS: 1 };
+      writeClusterConfig(join(dir, "gw1.yaml"), {
+        ...base,
+        gateway: "gw1",
+        dataDir: join(dir, "gw1"),
+        role: "owner",
+      });
+      writeClusterConfig(join(dir, "gw2.yaml"), {
+        ...base,
+        gateway: "gw2",
+        dataDir: join(dir, "gw2"),
+        role: "standby",
+        standbyFor: "gw1",
+      });
+      const gw1 = new GatewayProcess(join(dir, "gw1.yaml"));
+      const gw2 = new GatewayProcess(join(dir, "gw2.yaml"));
+      gws.push(gw1, gw2);
+      gw1.start();
+      await gw1.waitFor('"gateway started"');
+      gw2.start();
+      await gw2.waitFor('"standby watching"');
+      expect((await deviceState(url, "zpl-1")).owner).toBe("gw1");
+
+      producer = new RetryingProducer(url, "producer-1", 1000);
+      await producer.connect();
+      for (let i = 0; i < JOBS; i++) producer.submit(i, "01JCLUSTERFAILOVER");
+      // Mid-stream: some labels are on paper, most are not.
+      while (printer.printed().length < 8) await new Promise((r) => setTimeout(r, 20));
+      await gw1.kill("SIGKILL");
+
+      await gw2.waitFor("claiming its devices");
+      await gw2.waitFor('"gateway started"');
+      await producer.settle(60_000);
+      const t = tally(producer.jobs.values(), printer.printed());
+      expect(t.sent).toBe(JOBS);
+      expect(t.printedTwice).toBe(0);
+      expect(t.lost).toBe(0);
+      expect(t.printedButRefused).toBe(0);
+      expect(t.ok + t.inDoubt).toBe(JOBS);
+      const claimed = await deviceState(url, "zpl-1");
+      expect(claimed.owner).toBe("gw2");
+
+      // The old owner comes back: it sees gw2's claim and stands by instead of serving zpl-1.
+      gw1.start();
+      await gw1.waitFor("standing down");
+      await gw1.waitFor('"standby watching"');
+      expect(gw1.log).not.toContain('"gateway started"');
+      expect((await deviceState(url, "zpl-1")).owner).toBe("gw2");
+    },
+  );
+});
