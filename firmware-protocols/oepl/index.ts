@@ -1,2 +1,3 @@
 export * from "./planes.ts";
 export * from "./tag-types.ts";
+export * from "./record.ts";

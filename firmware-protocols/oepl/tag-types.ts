@@ -14,80 +14,33 @@ export interface TagType {
   zlib: boolean;
 }
 
+/** Only what the reference table states; `zlib` only where it is marked "(zlib)". */
 export const TAG_TYPES: Readonly<Record<number, TagType>> = Object.freeze({
-  0x01: {
-    hwType: 0x01,
-    name: 'M2 2.9"',
-    width: 296,
-    height: 128,
-    bpp: 2,
-    colour: "red",
-    zlib: false,
-  },
-  0x02: {
-    hwType: 0x02,
-    name: 'M2 4.2"',
-    width: 400,
-    height: 300,
-    bpp: 2,
-    colour: "red",
-    zlib: false,
-  },
-  0x26: {
-    hwType: 0x26,
-    name: 'M2 7.5" BW',
-    width: 640,
-    height: 384,
-    bpp: 1,
-    colour: "none",
-    zlib: false,
-  },
-  0x33: {
-    hwType: 0x33,
-    name: 'M3 2.9"',
-    width: 384,
-    height: 168,
-    bpp: 2,
-    colour: "red",
-    zlib: true,
-  },
-  0x34: {
-    hwType: 0x34,
-    name: 'M3 4.2"',
-    width: 400,
-    height: 300,
-    bpp: 2,
-    colour: "red",
-    zlib: true,
-  },
-  0x3c: {
-    hwType: 0x3c,
-    name: 'M3 4.2" BWY',
-    width: 400,
-    height: 300,
-    bpp: 2,
-    colour: "yellow",
-    zlib: true,
-  },
-  0x40: {
-    hwType: 0x40,
-    name: 'M3 2.9" BW',
-    width: 384,
-    height: 168,
-    bpp: 1,
-    colour: "none",
-    zlib: true,
-  },
-  0x54: {
-    hwType: 0x54,
-    name: 'HS 2.13" BW',
-    width: 256,
-    height: 128,
-    bpp: 1,
-    colour: "none",
-    zlib: true,
-  },
+  0x00: t(0x00, 'M2 1.54"', 152, 152, 2, "red", false),
+  0x01: t(0x01, 'M2 2.9"', 296, 128, 2, "red", false),
+  0x02: t(0x02, 'M2 4.2"', 400, 300, 2, "red", false),
+  0x05: t(0x05, 'M2 7.4"', 640, 384, 2, "red", true),
+  0x26: t(0x26, 'M2 7.5" BW', 640, 384, 1, "none", false),
+  0x30: t(0x30, 'M3 1.6"', 200, 200, 2, "red", true),
+  0x31: t(0x31, 'M3 2.2"', 296, 160, 2, "red", true),
+  0x33: t(0x33, 'M3 2.9"', 384, 168, 2, "red", true),
+  0x34: t(0x34, 'M3 4.2"', 400, 300, 2, "red", false),
+  0x3c: t(0x3c, 'M3 4.2" BWY', 400, 300, 2, "yellow", false),
+  0x40: t(0x40, 'M3 2.9" BW', 384, 168, 1, "none", false),
+  0x54: t(0x54, 'HS 2.13" BW', 256, 128, 1, "none", false),
 });
+
+function t(
+  hwType: number,
+  name: string,
+  width: number,
+  height: number,
+  bpp: 1 | 2,
+  colour: TagType["colour"],
+  zlib: boolean,
+): TagType {
+  return { hwType, name, width, height, bpp, colour, zlib };
+}
 
 /** §6.1 capability bit: the tag takes compressed data. */
 export const CAP_COMPRESSION = 0x02;
