@@ -15,6 +15,8 @@ export interface JobRecord {
   final?: string;
   errorCode?: string;
   publishes: number;
+  /** When it was last published (ms). */
+  lastPublish?: number;
   /** Retryable refusals seen (busy, disk full, …). */
   retryable?: number;
 }
@@ -52,7 +54,7 @@ export class RetryingProducer {
     });
     this.client.on("error", () => undefined);
     this.client.on("message", (_t, payload) => this.onReply(payload));
-    this.timer = setInterval(() => this.retry(), this.retryMs);
+    this.timer = setInterval(() => this.retry(), Math.min(500, this.retryMs));
   }
 
   /** A fresh job with a unique waybill number, so the printed stream tells jobs apart. */
@@ -74,6 +76,7 @@ export class RetryingProducer {
 
   private publish(rec: JobRecord) {
     rec.publishes++;
+    rec.lastPublish = Date.now();
     // mqtt.js queues while offline and sends on reconnect; the retry timer covers what is lost.
     this.client?.publish(
       "labelgate/demo/device/zpl-1/job",
@@ -122,7 +125,18 @@ export class RetryingProducer {
     // Retries go out only while connected: a producer's outbox does not pile up copies of the
     // same job while the broker is away (mqtt.js would queue every one of them offline).
     if (!this.client?.connected) return;
-    for (const rec of this.jobs.values()) if (rec.final === undefined) this.publish(rec);
+    const now = Date.now();
+    for (const rec of this.jobs.values()) {
+      if (rec.final !== undefined) continue;
+      // Per job, with backoff: a job nobody answered yet is retried soon (doubling up to 10 s);
+      // one already accepted only slowly, to learn an outcome whose reply was lost. Resending
+      // everything at a fixed tick would bury the gateway in duplicates after every outage.
+      const answered = rec.statuses.length > 0;
+      const wait = answered
+        ? 10_000
+        : Math.min(10_000, this.retryMs * 2 ** Math.min(rec.publishes - 1, 4));
+      if (now - (rec.lastPublish ?? 0) >= wait) this.publish(rec);
+    }
   }
 
   pendingCount(): number {
