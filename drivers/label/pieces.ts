@@ -76,6 +76,7 @@ export function cropToInk(b: Bitmap): { bitmap: Bitmap; x: number; y: number } |
   return { bitmap: out, x: x0, y: y0 };
 }
 
+/** A graphic run at (dx, dy), its dots shared through a cache keyed by text, size and weight. */
 function graphicPiece(
   el: TextElement,
   text: string,
@@ -83,6 +84,22 @@ function graphicPiece(
   dx: number,
   dy: number,
 ): TextPiece[] {
+  const key = JSON.stringify([text, el.sizeMm, el.bold === true, dpi]);
+  let base = GRAPHIC_CACHE.get(key);
+  if (base === undefined) {
+    base = renderRun(el, text, dpi);
+    GRAPHIC_CACHE.set(key, base);
+    if (GRAPHIC_CACHE.size > MAX_CACHED_TEXTS) {
+      const oldest = GRAPHIC_CACHE.keys().next().value;
+      if (oldest !== undefined) GRAPHIC_CACHE.delete(oldest);
+    }
+  }
+  return base.map((p) => ({ ...p, dx: p.dx + dx, dy: p.dy + dy }));
+}
+
+function renderRun(el: TextElement, text: string, dpi: number): TextPiece[] {
+  const dx = 0;
+  const dy = 0;
   const px = (el.sizeMm * dpi) / 25.4;
   const m = px > FULL_RESOLUTION_MAX_DOTS ? Math.round(px / 24) : 1;
   const b = renderTextBitmap(
@@ -112,7 +129,49 @@ export function textPieces(
   dpi: number,
   splitNative: boolean,
   /** A language's own limit on native runs (e.g. TSPL cannot quote a backslash). */
-  canNative: (run: string) => boolean = () => true,
+  canNative: (run: string) => boolean = ANY_RUN,
+): TextPiece[] {
+  // Sorting labels repeat their texts all day: rasterizing is the cost of a compile, so pieces
+  // are kept per text (position excluded: pieces are relative to the element's origin).
+  let cache = PIECE_CACHES.get(canNative);
+  if (cache === undefined) PIECE_CACHES.set(canNative, (cache = new Map()));
+  const key = JSON.stringify([
+    el.text,
+    el.sizeMm,
+    el.boxWidthMm,
+    el.maxLines,
+    el.align,
+    el.bold,
+    el.rotation,
+    dpi,
+    splitNative,
+  ]);
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    cache.delete(key);
+    cache.set(key, hit); // most recently used last
+    return hit;
+  }
+  const pieces = computePieces(el, dpi, splitNative, canNative);
+  cache.set(key, pieces);
+  if (cache.size > MAX_CACHED_TEXTS) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  return pieces;
+}
+
+const ANY_RUN = (): boolean => true;
+/** Texts whose pieces are kept, per native-run rule (least recently used dropped first). */
+const MAX_CACHED_TEXTS = 4096;
+const PIECE_CACHES = new WeakMap<(run: string) => boolean, Map<string, TextPiece[]>>();
+const GRAPHIC_CACHE = new Map<string, TextPiece[]>();
+
+function computePieces(
+  el: TextElement,
+  dpi: number,
+  splitNative: boolean,
+  canNative: (run: string) => boolean,
 ): TextPiece[] {
   if (!splitNative || (el.rotation ?? 0) !== 0) {
     const c = cropToInk(renderTextBitmap(el, dpi));
