@@ -293,82 +293,53 @@ export function createDeviceQueue(
       d.inbox.setState(jobId, "dispatching", d.clock());
     });
 
-    const losses = device.connectionLosses;
-    try {
-      await device.write(bytes);
-    } catch (e) {
-      // The write failed: some bytes may have reached the printer, so this cannot be retried.
-      const err = isCodedError(e)
-        ? e
-        : new CodedError("device_offline", "write to the device failed", {}, e);
+    /** Bytes may have reached the printer: reported and audited, never sent again by itself. */
+    const inDoubt = (reason: string, what: string) => {
       d.audit({
         action: "print.in_doubt",
         outcome: "in_doubt",
-        reason: err.code,
+        reason,
         jobId,
         device: device.id,
         digest,
         ...actor,
       });
+      const error = new CodedError("in_doubt", `${what} (${reason}); not reprinted automatically`);
       finish(
         jobId,
         "in_doubt",
-        {
-          status: "in_doubt",
-          ...base,
-          error: new CodedError(
-            "in_doubt",
-            `write failed (${err.code}); not reprinted automatically`,
-          ).toReply(),
-        },
+        { status: "in_doubt", ...base, error: error.toReply() },
         job.replyTo,
       );
-      return;
+    };
+
+    const losses = device.connectionLosses;
+    try {
+      await device.write(bytes);
+    } catch (e) {
+      // The write failed: some bytes may have reached the printer, so this cannot be retried.
+      return inDoubt(isCodedError(e) ? e.code : "device_offline", "write failed");
     }
     d.inbox.setState(jobId, "sent", d.clock());
     let confirmed = await confirm(device, confirmTimeoutMs);
     // The connection that carried the bytes dropped: a device answering on a new connection
     // with an empty buffer may simply never have received them (issue #4 §3).
     if (device.connectionLosses !== losses) confirmed = { ok: false, reason: "connection_lost" };
-    if (confirmed.ok) {
-      d.audit({
-        action: "print.completed",
-        outcome: "ok",
-        jobId,
-        device: device.id,
-        digest,
-        ...actor,
-      });
-      finish(
-        jobId,
-        "done",
-        { status: "ok", ...base, data: { device: device.id, bytes: bytes.byteLength, digest } },
-        job.replyTo,
-      );
-    } else {
-      d.audit({
-        action: "print.in_doubt",
-        outcome: "in_doubt",
-        reason: confirmed.reason,
-        jobId,
-        device: device.id,
-        digest,
-        ...actor,
-      });
-      finish(
-        jobId,
-        "in_doubt",
-        {
-          status: "in_doubt",
-          ...base,
-          error: new CodedError(
-            "in_doubt",
-            `print not confirmed (${confirmed.reason}); not reprinted automatically`,
-          ).toReply(),
-        },
-        job.replyTo,
-      );
-    }
+    if (!confirmed.ok) return inDoubt(confirmed.reason, "print not confirmed");
+    d.audit({
+      action: "print.completed",
+      outcome: "ok",
+      jobId,
+      device: device.id,
+      digest,
+      ...actor,
+    });
+    finish(
+      jobId,
+      "done",
+      { status: "ok", ...base, data: { device: device.id, bytes: bytes.byteLength, digest } },
+      job.replyTo,
+    );
   }
 
   async function work() {

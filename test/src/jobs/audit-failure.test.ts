@@ -27,6 +27,8 @@ describe("audit log unavailable", () => {
     await g.probe.waitReply(first.job_id, "ok", 20_000);
     const printed = () =>
       readdirSync(join(g.dataDir, "sim", "zpl-1")).filter((f) => f.endsWith(".zpl")).length;
+    // The simulator writes its file after it printed; the ok reply does not wait for it.
+    await expect.poll(printed).toBe(1);
     const before = printed();
 
     // The WAL file disappears under the running daemon (a yanked or failing disk): SQLite keeps
