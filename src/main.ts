@@ -26,6 +26,7 @@ import type { Logger } from "./log.ts";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./mqtt/broker.ts";
 import { connectMqtt, type MqttConnection } from "./mqtt/connection.ts";
 import { topics as makeTopics } from "./mqtt/topics.ts";
+import { createRequestResponse } from "./mqtt/v5.ts";
 import { registerAccessActions } from "./management/access-actions.ts";
 import { registerJobActions } from "./jobs/resolve.ts";
 import { createManagementRouter, type ManagementRouter } from "./management/router.ts";
@@ -162,9 +163,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const outbox = createOutbox({
     db,
     commit,
-    publish: (topic, payload, retain) =>
+    publish: (topic, payload, retain, properties) =>
       mqttConn
-        ? mqttConn.publish(topic, payload, { retain })
+        ? mqttConn.publish(topic, payload, { retain, properties })
         : Promise.reject(new Error("not connected")),
     isConnected: () => mqttConn?.connected ?? false,
     logger,
@@ -178,8 +179,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     );
     web.event(device, event);
   };
+  // MQTT 5: Response Topic / Correlation Data of a job request (src/mqtt/v5.ts).
+  const requestResponse = createRequestResponse(config.mqtt.url !== undefined);
   const sendReply = (replyTo: string, reply: Reply) =>
-    outbox.enqueue(replyTo, JSON.stringify(reply));
+    outbox.enqueue(replyTo, JSON.stringify(reply), false, requestResponse.replyProperties(reply));
   const cluster = clusterWiring({
     config,
     topics: t,
@@ -347,10 +350,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     will: { topic: t.gatewayState, payload: JSON.stringify({ state: "offline", epoch }) },
     logger,
     handle: async (msg) => {
-      if (cluster.intercept(msg.topic, msg.payload)) return;
       if (await management.handle(msg.topic, msg.payload)) return;
       if (await deviceCommands.handle(msg.topic, msg.payload)) return;
-      await intake.handle(msg.topic, msg.payload);
+      const job = requestResponse.inbound(msg);
+      if (cluster.intercept(msg.topic, job)) return;
+      await intake.handle(msg.topic, job);
     },
     // The first connect is announced below, once `mqttConn` is set; this covers reconnects.
     onConnect: async () => {

@@ -1,6 +1,7 @@
 import type { Db } from "../db/open.ts";
 import { migrate } from "../db/open.ts";
 import type { Logger } from "../log.ts";
+import type { Mqtt5Properties } from "./connection.ts";
 
 /**
  * The durable outbox (DESIGN.md §2, issue "nothing lost"): replies, job events, alerts and
@@ -15,7 +16,7 @@ export interface Outbox {
    * Stores one message (durably, through `commit` when given) and publishes it once stored.
    * Messages are published in the order they were enqueued.
    */
-  enqueue(topic: string, payload: string, retain?: boolean): void;
+  enqueue(topic: string, payload: string, retain?: boolean, properties?: Mqtt5Properties): void;
   /** Starts draining now (e.g. after a reconnect); also runs after every enqueue. */
   kick(): void;
   /** Messages stored and not yet acknowledged. */
@@ -33,7 +34,12 @@ export interface OutboxOptions {
    * its own autocommit transaction.
    */
   commit?: <T>(fn: () => T) => Promise<T>;
-  publish(topic: string, payload: string, retain: boolean): Promise<void>;
+  publish(
+    topic: string,
+    payload: string,
+    retain: boolean,
+    properties?: Mqtt5Properties,
+  ): Promise<void>;
   isConnected(): boolean;
   logger: Logger;
   /** Unacknowledged publishes at once (default 64). */
@@ -49,6 +55,8 @@ const MIGRATIONS = [
      payload TEXT NOT NULL,
      retain  INTEGER NOT NULL
    ) STRICT;`,
+  // MQTT 5 properties of a reply (Correlation Data, User Properties), as JSON (issue #11).
+  `ALTER TABLE outbox ADD COLUMN props TEXT;`,
 ];
 
 interface Row {
@@ -56,14 +64,17 @@ interface Row {
   topic: string;
   payload: string;
   retain: number;
+  props: string | null;
 }
 
 export function createOutbox(o: OutboxOptions): Outbox {
   migrate(o.db, "outbox", MIGRATIONS);
   const window = o.window ?? 64;
-  const insert = o.db.prepare("INSERT INTO outbox (topic, payload, retain) VALUES (?, ?, ?)");
+  const insert = o.db.prepare(
+    "INSERT INTO outbox (topic, payload, retain, props) VALUES (?, ?, ?, ?)",
+  );
   const next = o.db.prepare<[number, number], Row>(
-    "SELECT id, topic, payload, retain FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
+    "SELECT id, topic, payload, retain, props FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
   );
   const count = o.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM outbox");
   const log = o.logger.child({ component: "outbox" });
@@ -140,7 +151,8 @@ export function createOutbox(o: OutboxOptions): Outbox {
           if (deleting.has(r.id)) continue;
           inFlight++;
           const gen = generation;
-          o.publish(r.topic, r.payload, r.retain === 1).then(
+          const props = r.props === null ? undefined : decodeProperties(r.props);
+          o.publish(r.topic, r.payload, r.retain === 1, props).then(
             () => {
               acked.push(r.id);
               deleting.add(r.id);
@@ -164,18 +176,19 @@ export function createOutbox(o: OutboxOptions): Outbox {
   }
 
   return {
-    enqueue(topic, payload, retain = false) {
+    enqueue(topic, payload, retain = false, properties) {
       if (stopped) {
         // Only while the gateway shuts down; the state that made it is stored with the job.
         log.warn({ topic }, "outbox stopped; message not stored");
         return;
       }
-      write(() => insert.run(topic, payload, retain ? 1 : 0)).then(drain, (e: unknown) => {
+      const props = properties === undefined ? null : encodeProperties(properties);
+      write(() => insert.run(topic, payload, retain ? 1 : 0, props)).then(drain, (e: unknown) => {
         // The database failing is when the audit_unavailable alert and the refusals must still
         // go out: published without being stored (best effort, outside the stored order).
         log.error({ err: e, topic }, "could not store an outgoing message; publishing it unstored");
         if (o.isConnected())
-          o.publish(topic, payload, retain).catch((e2: unknown) =>
+          o.publish(topic, payload, retain, properties).catch((e2: unknown) =>
             log.warn({ err: e2, topic }, "unstored publish failed"),
           );
       });
@@ -212,5 +225,27 @@ export function createOutbox(o: OutboxOptions): Outbox {
         flushDeletes();
       }
     },
+  };
+}
+
+/** Stored form of the properties: Correlation Data (binary) as base64. */
+function encodeProperties(p: Mqtt5Properties): string {
+  const { correlationData, ...rest } = p;
+  return JSON.stringify({
+    ...rest,
+    ...(correlationData !== undefined && { correlationData: correlationData.toString("base64") }),
+  });
+}
+
+function decodeProperties(s: string): Mqtt5Properties {
+  const v = JSON.parse(s) as Omit<Mqtt5Properties, "correlationData"> & {
+    correlationData?: string;
+  };
+  const { correlationData, ...rest } = v;
+  return {
+    ...rest,
+    ...(correlationData !== undefined && {
+      correlationData: Buffer.from(correlationData, "base64"),
+    }),
   };
 }
