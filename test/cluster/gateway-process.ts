@@ -13,6 +13,9 @@ export interface ClusterGatewayConfig {
   role: "owner" | "standby";
   standbyFor?: string;
   graceS: number;
+  /** The pool the gateway's printer serves. */
+  pool?: string;
+  device?: string;
 }
 
 export function writeClusterConfig(file: string, c: ClusterGatewayConfig): void {
@@ -32,9 +35,9 @@ cluster:
   role: ${c.role}
 ${c.standbyFor !== undefined ? `  standby_for: ${c.standbyFor}\n` : ""}  grace_s: ${c.graceS}
 devices:
-  - id: zpl-1
+  - id: ${c.device ?? "zpl-1"}
     driver: zebra-zpl
-    transport: { type: tcp, host: 127.0.0.1, port: ${c.printerPort}, connect_timeout_ms: 1000 }
+${c.pool !== undefined ? `    pool: ${c.pool}\n` : ""}    transport: { type: tcp, host: 127.0.0.1, port: ${c.printerPort}, connect_timeout_ms: 1000 }
     status_poll_ms: 200
     status_timeout_ms: 500
     confirm_timeout_ms: 2000

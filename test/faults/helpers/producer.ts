@@ -37,6 +37,8 @@ export class RetryingProducer {
     private readonly url: string,
     private readonly name: string,
     private readonly retryMs = 1500,
+    /** Where jobs go: a device topic, or a pool topic (test/cluster/pools.test.ts). */
+    private readonly topic = "labelgate/demo/device/zpl-1/job",
   ) {
     this.replyTopic = `labelgate/demo/reply/${name}`;
   }
@@ -66,6 +68,8 @@ export class RetryingProducer {
     const waybillNo = `SF${String(9_000_000_000_000 + index)}`;
     env["job_id"] = jobId;
     env["reply_to"] = this.replyTopic;
+    // A pool job names no device: the receiving gateway picks one.
+    if (this.topic.includes("/pool/")) delete env["device"];
     env.payload.data["waybill_no"] = waybillNo;
     const rec: JobRecord = { jobId, waybillNo, statuses: [], publishes: 0 };
     this.jobs.set(jobId, rec);
@@ -78,12 +82,7 @@ export class RetryingProducer {
     rec.publishes++;
     rec.lastPublish = Date.now();
     // mqtt.js queues while offline and sends on reconnect; the retry timer covers what is lost.
-    this.client?.publish(
-      "labelgate/demo/device/zpl-1/job",
-      this.bodies.get(rec.jobId)!,
-      { qos: 1 },
-      () => undefined,
-    );
+    this.client?.publish(this.topic, this.bodies.get(rec.jobId)!, { qos: 1 }, () => undefined);
   }
 
   private onReply(payload: Buffer) {
