@@ -78,7 +78,11 @@ const blank = (t: string): boolean => /^[\s\x00-\x1f\x7f]*$/.test(t);
  * The fallback for text a language cannot carry: graphics (`gfx`) for what has ink, number-like
  * runs natively — each exactly a piece of the input; never nothing for visible text.
  */
-function expectFallback(l: { commands: string[]; texts: string[] }, gfx: string, text: string): void {
+function expectFallback(
+  l: { commands: string[]; texts: string[] },
+  gfx: string,
+  text: string,
+): void {
   for (const t of l.texts) expect(text).toContain(t);
   if (!blank(text)) expect(l.commands.includes(gfx) || l.texts.length > 0).toBe(true);
   if (/[^\x00-\x7f]/.test(text)) expect(l.commands).toContain(gfx);
