@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
@@ -7,7 +7,8 @@ import { freePort } from "../helpers/net.ts";
 import { PrinterProcess } from "../faults/helpers/harness.ts";
 import { Mosquitto } from "../faults/helpers/mosquitto.ts";
 import { RetryingProducer, tally } from "../faults/helpers/producer.ts";
-import { GatewayProcess, writeClusterConfig } from "./gateway-process.ts";
+import { makeTestPki } from "./certs.ts";
+import { clusterAcl, GatewayProcess, writeClusterConfig } from "./gateway-process.ts";
 
 const JOBS = 40;
 
@@ -48,19 +49,37 @@ describe("standby failover with fencing on Mosquitto", () => {
     "SIGKILL of the owner: the standby claims, every job prints once, the old owner stands down",
     { timeout: 120_000 },
     async () => {
-      broker = new Mosquitto(await freePort());
+      // Gateways log in with client certificates (CN = gateway id = broker username, checked by
+      // the ACL); the test's producer uses the plain loopback listener.
+      chmodSync(dir, 0o755); // Mosquitto reads the certificates as the `mosquitto` user
+      const pki = makeTestPki(join(dir, "pki"));
+      const acl = join(dir, "pki", "acl");
+      writeFileSync(acl, clusterAcl(["gw1", "gw2"]), { mode: 0o644 });
+      const tlsPort = await freePort();
+      broker = new Mosquitto(await freePort(), [
+        `listener ${tlsPort} 127.0.0.1`,
+        `cafile ${pki.ca}`,
+        `certfile ${pki.server.cert}`,
+        `keyfile ${pki.server.key}`,
+        "require_certificate true",
+        "use_identity_as_username true",
+        `acl_file ${acl}`,
+      ]);
       await broker.start();
       const url = `mqtt://127.0.0.1:${broker.port}`;
+      const tlsUrl = `mqtts://127.0.0.1:${tlsPort}`;
       printer = await PrinterProcess.start(join(dir, "printed.log"));
-      const base = { url, printerPort: printer.port, graceS: 1 };
+      const base = { url: tlsUrl, printerPort: printer.port, graceS: 1 };
       writeClusterConfig(join(dir, "gw1.yaml"), {
         ...base,
+        tls: { ca: pki.ca, ...pki.client("gw1") },
         gateway: "gw1",
         dataDir: join(dir, "gw1"),
         role: "owner",
       });
       writeClusterConfig(join(dir, "gw2.yaml"), {
         ...base,
+        tls: { ca: pki.ca, ...pki.client("gw2") },
         gateway: "gw2",
         dataDir: join(dir, "gw2"),
         role: "standby",
@@ -99,6 +118,33 @@ describe("standby failover with fencing on Mosquitto", () => {
       await gw1.waitFor("standing down");
       await gw1.waitFor('"standby watching"');
       expect(gw1.log).not.toContain('"gateway started"');
+      expect((await deviceState(url, "zpl-1")).owner).toBe("gw2");
+
+      // The TLS listener: no client certificate, no connection; an identity without ACL
+      // entries (CN gw9) may not claim a device.
+      await expect(
+        mqtt.connectAsync(tlsUrl, { ca: readFileSync(pki.ca), reconnectPeriod: 0 }),
+      ).rejects.toBeDefined();
+      const gw9 = pki.client("gw9");
+      const stranger = await mqtt.connectAsync(tlsUrl, {
+        protocolVersion: 5,
+        ca: readFileSync(pki.ca),
+        cert: readFileSync(gw9.cert),
+        key: readFileSync(gw9.key),
+        reconnectPeriod: 0,
+      });
+      // A forged ownership claim is refused by the broker (MQTT 5 PUBACK 0x87, Not authorized).
+      const refused = await stranger
+        .publishAsync("labelgate/demo/device/zpl-1/state", '{"owner":"gw9","epoch":99}', {
+          qos: 1,
+          retain: true,
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e as { code?: number },
+        );
+      await stranger.endAsync();
+      expect(refused?.code).toBe(0x87);
       expect((await deviceState(url, "zpl-1")).owner).toBe("gw2");
     },
   );

@@ -16,6 +16,26 @@ export interface ClusterGatewayConfig {
   /** The pool the gateway's printer serves. */
   pool?: string;
   device?: string;
+  /** Client certificate (mqtts://): the broker takes the CN as the username. */
+  tls?: { ca: string; cert: string; key: string };
+}
+
+/**
+ * An ACL for use_identity_as_username: each gateway (certificate CN) writes its own subtree and
+ * the site's device, pool and reply topics; anonymous clients (the test's producers on the plain
+ * listener) may use the whole tree.
+ */
+export function clusterAcl(gateways: string[]): string {
+  const lines = ["topic readwrite labelgate/#", "pattern readwrite labelgate/demo/gateway/%u/#"];
+  for (const gw of gateways)
+    lines.push(
+      `user ${gw}`,
+      "topic readwrite labelgate/demo/device/#",
+      "topic read labelgate/demo/pool/#",
+      "topic write labelgate/demo/reply/#",
+      "topic read labelgate/demo/gateway/+/state",
+    );
+  return `${lines.join("\n")}\n`;
 }
 
 export function writeClusterConfig(file: string, c: ClusterGatewayConfig): void {
@@ -30,7 +50,7 @@ mqtt:
   embedded: { enabled: false }
   keepalive_s: 5
   protocol_version: 5
-cluster:
+${c.tls !== undefined ? `  tls: { ca: ${c.tls.ca}, cert: ${c.tls.cert}, key: ${c.tls.key} }\n` : ""}cluster:
   mode: multi
   role: ${c.role}
 ${c.standbyFor !== undefined ? `  standby_for: ${c.standbyFor}\n` : ""}  grace_s: ${c.graceS}

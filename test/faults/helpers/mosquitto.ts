@@ -14,7 +14,11 @@ export class Mosquitto {
   private readonly conf: string;
   log = "";
 
-  constructor(readonly port: number) {
+  /** `extra`: more configuration lines (a TLS listener, an ACL file: test/cluster/). */
+  constructor(
+    readonly port: number,
+    extra: string[] = [],
+  ) {
     const dir = mkdtempSync(join(tmpdir(), "lg-mosquitto-"));
     chmodSync(dir, 0o755); // it drops privileges to the `mosquitto` user
     this.conf = join(dir, "mosquitto.conf");
@@ -27,6 +31,7 @@ export class Mosquitto {
         "set_tcp_nodelay true",
         "max_queued_messages 0",
         "log_dest stderr",
+        ...extra,
         "",
       ].join("\n"),
     );
