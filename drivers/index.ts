@@ -8,6 +8,7 @@ import { tscTspl } from "./tspl/index.ts";
 import { escpos } from "./escpos/index.ts";
 import { zebraCpcl } from "./cpcl/index.ts";
 import { uhfR2000 } from "./uhf-r2000/index.ts";
+import { oeplAp } from "./oepl-ap/index.ts";
 
 export const DRIVERS: Record<string, DriverDefinition> = Object.freeze({
   [zebraZpl.id]: zebraZpl,
@@ -15,6 +16,7 @@ export const DRIVERS: Record<string, DriverDefinition> = Object.freeze({
   [escpos.id]: escpos,
   [zebraCpcl.id]: zebraCpcl,
   [uhfR2000.id]: uhfR2000,
+  [oeplAp.id]: oeplAp,
 });
 
 /** The driver registered under `id`, or undefined for an unknown id. */

@@ -75,7 +75,8 @@ export interface DriverDefinition {
   id: string;
   vendor: string;
   models: string[];
-  transports: Array<"tcp" | "serial" | "usb" | "hid">;
+  /** `oepl`: an e-paper tag behind an OpenEPaperLink AP (HTTP + WebSocket, src/epaper/). */
+  transports: Array<"tcp" | "serial" | "usb" | "hid" | "oepl">;
   capabilities: Capabilities;
   jobKinds: JobKind[];
   /** Stateless: the bytes of one label, self-contained. */

@@ -131,6 +131,14 @@ export const ERROR_CODES = {
     retryable: false,
     summary: "the site has no rfid.access_password, so no tag is encoded",
   },
+  tag_missed_checkin: {
+    retryable: true,
+    summary: "the e-paper tag did not check in with the update before the job expired",
+  },
+  tag_unknown: {
+    retryable: false,
+    summary: "the e-paper access point does not know the tag's MAC",
+  },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -35,6 +35,7 @@ import { createRfidIntakeCheck } from "./rfid/intake.ts";
 import { createWebSupport } from "./web/wiring.ts";
 import { clusterWiring, type ClusterHooks } from "./cluster/wiring.ts";
 import type { HostedSimulator } from "./simulators/index.ts";
+import type { OeplApSimulator } from "./simulators/oepl-ap.ts";
 
 export interface GatewayOptions {
   config: Config;
@@ -51,6 +52,8 @@ export interface Gateway {
   readonly dataDir: string;
   readonly epoch: number;
   readonly simulators: ReadonlyMap<string, HostedSimulator>;
+  /** The simulated OpenEPaperLink AP of simulated e-paper tags (src/epaper/host.ts). */
+  readonly oeplSimulator: OeplApSimulator | undefined;
   readonly devices: ReadonlyMap<string, DeviceRuntime>;
   /** `http://host:port` of the console and HTTP API, when `http.enabled`. */
   readonly webUrl: string | undefined;
@@ -389,6 +392,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     dataDir,
     epoch,
     simulators,
+    oeplSimulator: deviceManager.oeplSimulator,
     devices,
     management,
     webUrl: webServer?.url,

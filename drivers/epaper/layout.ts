@@ -11,8 +11,8 @@ export interface BagTagContent {
   destination: string;
   sort_code: string;
   pieces: number;
-  weight_g?: number;
-  origin?: string;
+  weight_g?: number | undefined;
+  origin?: string | undefined;
 }
 
 export interface TagLayout {

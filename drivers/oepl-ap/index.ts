@@ -8,11 +8,13 @@ import { createCanvas } from "@napi-rs/canvas";
 import {
   TAG_TYPES,
   CAP_COMPRESSION,
+  parseTagsMessage,
   type IndexedImage,
   type TagRecord,
 } from "../../firmware-protocols/oepl/index.ts";
 import type { Condition, DeviceSnapshot } from "../snapshot.ts";
 import type { TagProfile } from "../epaper/raster.ts";
+import { defineDriver } from "../types.ts";
 
 export const OEPL_DRIVER_ID = "oepl-ap";
 
@@ -104,3 +106,36 @@ export function tagSnapshot(
     },
   };
 }
+
+const te = new TextEncoder();
+const td = new TextDecoder();
+
+/**
+ * The registry entry. An OEPL tag is not a byte stream: src/epaper/runtime.ts polls `GET /get_db`
+ * and follows the WebSocket, and src/epaper/run.ts runs `epaper.update`. `status` describes that
+ * exchange (the request line, and a reader of the `get_db` JSON body) for tools and tests.
+ */
+export const oeplAp = defineDriver({
+  id: OEPL_DRIVER_ID,
+  vendor: "OpenEPaperLink",
+  models: Object.values(TAG_TYPES).map((t) => t.name),
+  transports: ["oepl"],
+  capabilities: {},
+  jobKinds: ["epaper.update"],
+  compile() {
+    throw new RangeError("an e-paper tag takes epaper.update, not compiled labels");
+  },
+  status: {
+    request: te.encode("GET /get_db"),
+    createReader(now) {
+      let text = "";
+      return {
+        push(chunk) {
+          text += td.decode(chunk, { stream: true });
+          const r = parseTagsMessage(text)[0];
+          return r && tagSnapshot(r, now, { lowBatteryMv: 2600, graceMs: 60_000 });
+        },
+      };
+    },
+  },
+});

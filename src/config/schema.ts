@@ -64,11 +64,34 @@ export const hidTransportSchema = z.strictObject({
   path: z.string().min(1).optional(),
 });
 
+/**
+ * An OpenEPaperLink tag behind an access point (driver `oepl-ap`, reference §6.1): the AP's base
+ * URL, the tag's MAC and its tag type (hwType). With `simulator: true` the daemon hosts one
+ * simulated AP for all such tags and `url` is ignored.
+ */
+export const oeplTransportSchema = z.strictObject({
+  type: z.literal("oepl"),
+  url: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+$/, { error: "expected http://host[:port]" })
+    .default("http://127.0.0.1"),
+  mac: z
+    .string()
+    .regex(/^([0-9A-Fa-f]{12}|[0-9A-Fa-f]{16})$/, { error: "expected 12 or 16 hex digits" }),
+  hw_type: z.number().int().min(0).max(255),
+  low_battery_mv: z.number().int().min(0).max(5000).default(2600),
+  /** A tag is late (`tag_missed_checkin`) this long after its announced next check-in. */
+  checkin_grace_ms: z.number().int().min(0).max(86_400_000).default(60_000),
+  /** Simulator only: the simulated tag's check-in period. */
+  sim_checkin_ms: z.number().int().min(50).max(600_000).default(2000),
+});
+
 export const transportSchema = z.discriminatedUnion("type", [
   tcpTransportSchema,
   serialTransportSchema,
   usbTransportSchema,
   hidTransportSchema,
+  oeplTransportSchema,
 ]);
 
 export const profileSchema = z.strictObject({
@@ -124,7 +147,7 @@ export const deviceSchema = z
         message: "expected a number from 1 to 65535 (0 is only allowed with simulator: true)",
       });
     }
-    if (d.simulator && d.transport.type !== "tcp") {
+    if (d.simulator && d.transport.type !== "tcp" && d.transport.type !== "oepl") {
       ctx.addIssue({
         code: "custom",
         path: ["simulator"],

@@ -9,6 +9,8 @@ import { hostDeviceSimulator, type HostedSimulator } from "../simulators/index.t
 import { createPools, type Pools } from "./pools.ts";
 import { createDeviceRuntime, type DeviceRuntime, type Quarantine } from "./runtime.ts";
 import { makeTransport, type TransportBindings } from "./transport-factory.ts";
+import { hostOeplDevices } from "../epaper/host.ts";
+import type { OeplApSimulator } from "../simulators/oepl-ap.ts";
 
 export interface DeviceManagerOptions {
   config: Config;
@@ -38,6 +40,8 @@ export interface DeviceManager {
   readonly devices: ReadonlyMap<string, DeviceRuntime>;
   readonly queues: ReadonlyMap<string, DeviceQueue>;
   readonly simulators: ReadonlyMap<string, HostedSimulator>;
+  /** The simulated OpenEPaperLink AP of the `oepl` tags with `simulator: true` (fault injection). */
+  readonly oeplSimulator: OeplApSimulator | undefined;
   readonly pools: Pools;
   /** The retained `device/{dev}/state` document. */
   stateDocument(id: string): Record<string, unknown> | undefined;
@@ -113,7 +117,26 @@ export async function createDeviceManager(o: DeviceManagerOptions): Promise<Devi
     o.event(dc.id, { type: "device.quarantined", code: q.reason });
   };
 
+  // E-paper tags behind OpenEPaperLink APs (src/epaper/host.ts): not byte-stream devices.
+  const oepl = await hostOeplDevices({
+    devices: config.devices,
+    dataDir: o.dataDir,
+    clock,
+    logger,
+    onChange: statusChanged,
+  });
+  cleanups.push(oepl.close);
+  for (const rt of oepl.runtimes) {
+    configs.set(rt.id, oepl.configs.get(rt.id)!);
+    devices.set(rt.id, rt);
+    queues.set(
+      rt.id,
+      createDeviceQueue(rt, oepl.configs.get(rt.id)!.confirm_timeout_ms, o.queueDeps),
+    );
+  }
+
   for (const dc of config.devices) {
+    if (dc.transport.type === "oepl") continue;
     configs.set(dc.id, dc);
     const driver = getDriver(dc.driver);
     let port: number | undefined;
@@ -154,32 +177,35 @@ export async function createDeviceManager(o: DeviceManagerOptions): Promise<Devi
         republish(dc.id);
         pools.rebalance(dc.id);
       },
-      onChange: (now, before) => {
-        republish(dc.id);
-        o.event(dc.id, {
-          type: "device.status",
-          reachability: now.reachability,
-          state: now.state,
-          conditions: now.conditions,
-          was: before.reachability,
-        });
-        audit({
-          action: "device.status",
-          outcome: now.reachability === "online" && now.conditions.length === 0 ? "ok" : "error",
-          device: dc.id,
-          reason: [now.reachability, ...now.conditions].join("+"),
-        });
-        pools.rebalance(dc.id);
-      },
+      onChange: (now, before) => statusChanged(dc, now, before),
     });
     devices.set(dc.id, rt);
     queues.set(dc.id, createDeviceQueue(rt, dc.confirm_timeout_ms, o.queueDeps));
+  }
+
+  function statusChanged(dc: DeviceConfig, now: DeviceSnapshot, before: DeviceSnapshot): void {
+    republish(dc.id);
+    o.event(dc.id, {
+      type: "device.status",
+      reachability: now.reachability,
+      state: now.state,
+      conditions: now.conditions,
+      was: before.reachability,
+    });
+    audit({
+      action: "device.status",
+      outcome: now.reachability === "online" && now.conditions.length === 0 ? "ok" : "error",
+      device: dc.id,
+      reason: [now.reachability, ...now.conditions].join("+"),
+    });
+    pools.rebalance(dc.id);
   }
 
   return {
     devices,
     queues,
     simulators,
+    oeplSimulator: oepl.simulator,
     pools,
     stateDocument,
     description(id) {

@@ -56,5 +56,8 @@ export function makeTransport(
         path: t.path,
         hid: bindings.hid ?? loadHid,
       });
+    case "oepl":
+      // An e-paper tag is reached over the AP's HTTP/WebSocket API (src/epaper/runtime.ts).
+      throw new RangeError("an oepl tag has no byte transport");
   }
 }

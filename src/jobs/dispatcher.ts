@@ -6,6 +6,8 @@ import type { Logger } from "../log.ts";
 import { renderTemplate } from "../templates/index.ts";
 import type { RfidConfig } from "../rfid/config.ts";
 import { runRfidJob } from "../rfid/run.ts";
+import { runEpaperJob } from "../epaper/run.ts";
+import { isOeplTagRuntime } from "../epaper/runtime.ts";
 import type { JobEnvelope } from "./envelope.ts";
 import type { Inbox, StoredOutcome } from "./inbox.ts";
 import type { AuditAppend, DeviceEventSend, Reply, ReplySend } from "./ports.ts";
@@ -270,6 +272,28 @@ export function createDeviceQueue(
         setState: (state) => d.inbox.setState(jobId, state, d.clock()),
         finish: (state, reply) => finish(jobId, state, reply, job.replyTo),
         confirmTimeoutMs,
+      });
+    }
+
+    // E-paper (epaper.update on an OEPL tag): upload through the AP, two-phase reply
+    // (src/epaper/run.ts), with the same audit-before-first-byte rule.
+    if (env.kind === "epaper.update" && isOeplTagRuntime(device)) {
+      return runEpaperJob({
+        device,
+        env,
+        jobId,
+        base,
+        actor,
+        audit: d.audit,
+        commit: d.commit,
+        setState: (state) => d.inbox.setState(jobId, state, d.clock()),
+        finish: (state, reply) => finish(jobId, state, reply, job.replyTo),
+        progress: (reply) => {
+          if (job.replyTo !== undefined) d.reply(job.replyTo, reply);
+        },
+        event: d.event,
+        expiresAt: job.expiresAt,
+        clock: d.clock,
       });
     }
 
