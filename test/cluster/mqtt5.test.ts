@@ -68,6 +68,37 @@ describe("MQTT 5 client mode on Mosquitto", () => {
 });
 
 describe("cluster.mode multi", () => {
+  it("subscribes only the job topics of the gateway's own devices", async () => {
+    const broker = new Mosquitto(await freePort());
+    await broker.start();
+    const url = `mqtt://127.0.0.1:${broker.port}`;
+    const tg = await startTestGateway({
+      mqtt: { url, embedded: { enabled: false } },
+      cluster: { mode: "multi" },
+    });
+    try {
+      const replies: Array<{ job_id?: string; status?: string }> = [];
+      const c = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: "ws-multi" });
+      c.on("message", (_t, p) => replies.push(JSON.parse(p.toString()) as (typeof replies)[0]));
+      await c.subscribeAsync("labelgate/demo/reply/ws-multi", { qos: 1 });
+      const other = exampleJob({ replyTo: "labelgate/demo/reply/ws-multi" });
+      delete other["device"];
+      const mine = exampleJob({ replyTo: "labelgate/demo/reply/ws-multi" });
+      // Another gateway's device first: a gateway subscribed to it would answer before `mine`.
+      await c.publishAsync("labelgate/demo/device/zpl-9/job", JSON.stringify(other), { qos: 1 });
+      await c.publishAsync("labelgate/demo/device/zpl-1/job", JSON.stringify(mine), { qos: 1 });
+      while (!replies.some((r) => r.job_id === mine.job_id))
+        await new Promise((r) => setTimeout(r, 20));
+      expect(replies.filter((r) => r.job_id === other.job_id)).toEqual([]);
+      await c.endAsync();
+      const state = tg.probe.messages.find((m) => m.topic === "labelgate/demo/device/zpl-1/state");
+      expect(state?.json).toMatchObject({ owner: "gw1", epoch: 1 });
+    } finally {
+      await tg.stop();
+      await broker.stop();
+    }
+  });
+
   it("is refused on the embedded broker with a clear message (no shared subscriptions)", async () => {
     const config = validateConfig(
       {
