@@ -90,5 +90,24 @@ export const DEMO_CONFIG: ConfigInput = {
       simulator: true,
       status_poll_ms: 5000,
     },
+    // E-paper bag tags behind one simulated OpenEPaperLink AP (src/epaper/host.ts).
+    {
+      id: "epaper-1",
+      driver: "oepl-ap",
+      model: 'OEPL M2 2.9" BWR 296×128',
+      area: "demo-hall/cage-7",
+      transport: { type: "oepl", mac: "0000021EDE2A3B01", hw_type: 0x01, sim_checkin_ms: 2000 },
+      simulator: true,
+      status_poll_ms: 5000,
+    },
+    {
+      id: "epaper-2",
+      driver: "oepl-ap",
+      model: 'OEPL M3 4.2" 400×300',
+      area: "demo-hall/chute-3",
+      transport: { type: "oepl", mac: "0000021EDE2A3B02", hw_type: 0x34, sim_checkin_ms: 2000 },
+      simulator: true,
+      status_poll_ms: 5000,
+    },
   ],
 };
