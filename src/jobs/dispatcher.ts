@@ -10,7 +10,7 @@ import { runEpaperJob } from "../epaper/run.ts";
 import { isOeplTagRuntime } from "../epaper/runtime.ts";
 import type { JobEnvelope } from "./envelope.ts";
 import type { Inbox, StoredOutcome } from "./inbox.ts";
-import type { AuditAppend, DeviceEventSend, Reply, ReplySend } from "./ports.ts";
+import type { AuditAppend, AuditEvent, DeviceEventSend, Reply, ReplySend } from "./ports.ts";
 
 /** How long printing pauses before trying again while the data directory's disk is full. */
 const DISK_FULL_RETRY_MS = 1000;
@@ -142,11 +142,17 @@ export function createDeviceQueue(
     }
   }
 
+  /**
+   * Records a job's end and tells the producer. With `record`, the audit record and the new
+   * state go through the group commit together (the hot path: one shared fsync per batch, not
+   * one per write), and the event and reply follow once they are durable.
+   */
   function finish(
     jobId: string,
     state: "done" | "failed" | "expired" | "in_doubt",
     reply: Reply,
     replyTo: string | undefined,
+    record?: AuditEvent,
   ) {
     const outcome: StoredOutcome = {
       status:
@@ -165,13 +171,26 @@ export function createDeviceQueue(
       }),
       ...(reply.data && { data: reply.data }),
     };
-    d.inbox.setState(jobId, state, d.clock(), outcome);
-    d.event(device.id, {
-      type: `job.${state}`,
-      job_id: jobId,
-      ...(reply.error && { code: reply.error.code }),
-    });
-    if (replyTo !== undefined) d.reply(replyTo, reply);
+    const tell = () => {
+      d.event(device.id, {
+        type: `job.${state}`,
+        job_id: jobId,
+        ...(reply.error && { code: reply.error.code }),
+      });
+      if (replyTo !== undefined) d.reply(replyTo, reply);
+    };
+    if (record === undefined) {
+      d.inbox.setState(jobId, state, d.clock(), outcome);
+      return tell();
+    }
+    d.commit(() => {
+      d.audit(record);
+      d.inbox.setState(jobId, state, d.clock(), outcome);
+    }).then(tell, (e: unknown) =>
+      // Left as dispatching: a producer's retry is answered with that state, and a restart
+      // reports the job in doubt. Never printed again either way.
+      log.error({ err: e, job_id: jobId, state }, "could not record the end of a job"),
+    );
   }
 
   async function runOne(jobId: string): Promise<void> {
@@ -203,7 +222,8 @@ export function createDeviceQueue(
     };
     if (expired()) return expire();
 
-    if (!heldNow.has(jobId)) d.inbox.setState(jobId, "queued", d.clock());
+    // (No "queued" write: for recovery an accepted job and a queued one are the same, and a
+    // synchronous commit per job was the largest cost of the whole pipeline.)
     waiting = jobId;
     const ready = await device.waitPrintable(
       (s: DeviceSnapshot) => {
@@ -319,21 +339,21 @@ export function createDeviceQueue(
 
     /** Bytes may have reached the printer: reported and audited, never sent again by itself. */
     const inDoubt = (reason: string, what: string) => {
-      d.audit({
-        action: "print.in_doubt",
-        outcome: "in_doubt",
-        reason,
-        jobId,
-        device: device.id,
-        digest,
-        ...actor,
-      });
       const error = new CodedError("in_doubt", `${what} (${reason}); not reprinted automatically`);
       finish(
         jobId,
         "in_doubt",
         { status: "in_doubt", ...base, error: error.toReply() },
         job.replyTo,
+        {
+          action: "print.in_doubt",
+          outcome: "in_doubt",
+          reason,
+          jobId,
+          device: device.id,
+          digest,
+          ...actor,
+        },
       );
     };
 
@@ -344,25 +364,18 @@ export function createDeviceQueue(
       // The write failed: some bytes may have reached the printer, so this cannot be retried.
       return inDoubt(isCodedError(e) ? e.code : "device_offline", "write failed");
     }
-    d.inbox.setState(jobId, "sent", d.clock());
+    // (No "sent" write: a restart treats dispatching and sent alike, as in doubt.)
     let confirmed = await confirm(device, confirmTimeoutMs);
     // The connection that carried the bytes dropped: a device answering on a new connection
     // with an empty buffer may simply never have received them (issue #4 §3).
     if (device.connectionLosses !== losses) confirmed = { ok: false, reason: "connection_lost" };
     if (!confirmed.ok) return inDoubt(confirmed.reason, "print not confirmed");
-    d.audit({
-      action: "print.completed",
-      outcome: "ok",
-      jobId,
-      device: device.id,
-      digest,
-      ...actor,
-    });
     finish(
       jobId,
       "done",
       { status: "ok", ...base, data: { device: device.id, bytes: bytes.byteLength, digest } },
       job.replyTo,
+      { action: "print.completed", outcome: "ok", jobId, device: device.id, digest, ...actor },
     );
   }
 
