@@ -339,6 +339,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     outbox.kick();
   };
 
+  // A persistent session's queued jobs are handled only after recovery (below).
+  let recoveryDone: () => void = () => undefined;
+  const recovered = new Promise<void>((r) => (recoveryDone = r));
   mqttConn = await connectMqtt({
     url: brokerUrl,
     clientId: config.mqtt.client_id ?? `labelgate-${config.gateway}`.slice(0, 23),
@@ -350,6 +353,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     protocolVersion: cluster.protocolVersion(broker !== undefined),
     sessionExpiryS: config.mqtt.session_expiry_s,
     malformed: cluster.malformed,
+    ready: recovered,
     will: { topic: t.gatewayState, payload: JSON.stringify({ state: "offline", epoch }) },
     logger,
     handle: async (msg) => {
@@ -376,6 +380,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     logger,
     enqueue: (d, j) => deviceManager.enqueue(d, j),
   });
+  recoveryDone();
   await announce(mqttConn);
   deviceManager.start();
   await scanStations.start();

@@ -51,6 +51,11 @@ export interface ConnectionOptions {
   will: { topic: string; payload: string };
   /** Runs after every (re)connect: republish retained documents, (re)subscribe. */
   onConnect: () => Promise<void>;
+  /**
+   * Inbound publishes wait for this before `handle` (a persistent session delivers queued jobs
+   * right after CONNACK, before the gateway recovered its own unfinished jobs).
+   */
+  ready?: Promise<void> | undefined;
   /** Runs for every inbound QoS 0/1 publish; PUBACK waits for it. It must not throw. */
   handle: (msg: InboundMessage) => Promise<void> | void;
   logger: Logger;
@@ -114,7 +119,7 @@ export async function connectMqtt(o: ConnectionOptions): Promise<MqttConnection>
       typeof packet.payload === "string"
         ? new TextEncoder().encode(packet.payload)
         : packet.payload;
-    Promise.resolve()
+    (o.ready ?? Promise.resolve())
       .then(() =>
         o.handle({
           topic: packet.topic,
