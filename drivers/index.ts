@@ -9,6 +9,7 @@ import { escpos } from "./escpos/index.ts";
 import { zebraCpcl } from "./cpcl/index.ts";
 import { uhfR2000 } from "./uhf-r2000/index.ts";
 import { oeplAp } from "./oepl-ap/index.ts";
+import { waveshareEpaper } from "./waveshare-epaper/index.ts";
 
 export const DRIVERS: Record<string, DriverDefinition> = Object.freeze({
   [zebraZpl.id]: zebraZpl,
@@ -17,6 +18,7 @@ export const DRIVERS: Record<string, DriverDefinition> = Object.freeze({
   [zebraCpcl.id]: zebraCpcl,
   [uhfR2000.id]: uhfR2000,
   [oeplAp.id]: oeplAp,
+  [waveshareEpaper.id]: waveshareEpaper,
 });
 
 /** The driver registered under `id`, or undefined for an unknown id. */
