@@ -19,6 +19,7 @@ export const ALERT_TYPES = [
   "operator_export_volume",
   "outside_shift",
   "lockdown",
+  "tag_missed_checkin",
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
@@ -216,6 +217,15 @@ export function createAlertMonitor(
           severity: e.action === "lockdown.set" ? "critical" : "warning",
           ...(e.operator !== undefined && { operator: e.operator }),
           detail: { state: e.action === "lockdown.set" ? "on" : "off" },
+        });
+      }
+      // An e-paper tag did not show its update in time (src/epaper/run.ts): out of range, flat.
+      if (e.action === "print.failed" && e.reason === "tag_missed_checkin") {
+        store.raise({
+          type: "tag_missed_checkin",
+          severity: "warning",
+          ...(e.device !== undefined && { device: e.device }),
+          detail: { job_id: e.jobId ?? "" },
         });
       }
       if (e.action === "device.quarantined") {

@@ -85,6 +85,11 @@ describe("epaper.update through the daemon to tags behind a simulated OEPL AP", 
         m.topic === "labelgate/demo/device/epaper-2/event" && m.json["type"] === "device.alert",
     );
     expect(ev.json["code"]).toBe("tag_missed_checkin");
+    const alert = await g.probe.waitFor(
+      (m) =>
+        m.topic === "labelgate/demo/gateway/gw1/alert" && m.json["type"] === "tag_missed_checkin",
+    );
+    expect(alert.json).toMatchObject({ device: "epaper-2", severity: "warning" });
     await g.probe.waitFor(
       (m) =>
         m.topic === "labelgate/demo/device/epaper-2/state" &&
