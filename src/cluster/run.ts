@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
 import { startGateway, type Gateway } from "../main.ts";
 import { topics as makeTopics } from "../mqtt/topics.ts";
+import { connectWatch } from "../mqtt/watch.ts";
 import { createJobLedger } from "./ledger.ts";
 
 /** Exit code of a gateway fenced by a higher-epoch claim: the service manager restarts it. */
@@ -48,7 +47,7 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
   let myEpoch = 0;
   let fenced = false;
 
-  watch.on("message", (topic, payload) => {
+  watch.onMessage((topic, payload) => {
     for (const d of owned) {
       if (topic === t.deviceState(d)) {
         const doc = parse(payload);
@@ -65,10 +64,7 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
             process.exit(EXIT_FENCED);
           }
           // A lower epoch from an old owner that came back: the claim is asserted again.
-          watch.publish(t.deviceState(d), JSON.stringify({ owner: me, epoch: myEpoch }), {
-            qos: 1,
-            retain: true,
-          });
+          watch.publishRetained(t.deviceState(d), JSON.stringify({ owner: me, epoch: myEpoch }));
         }
         return;
       }
@@ -84,11 +80,11 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
   });
 
   // Retained device states first, up to a probe message of our own (in-order delivery).
-  await subscribe(watch, [
+  await watch.subscribe([
     ...owned.map((d) => t.deviceState(d)),
     ...owned.map((d) => t.deviceEvent(d)),
   ]);
-  await probe(watch, `${t.site}/gateway/${me}/probe`);
+  await watch.probe(`${t.site}/gateway/${me}/probe`);
 
   let standbyFor = config.cluster.role === "standby" ? config.cluster.standby_for : undefined;
   const claimedBy = [...states.values()].find((s) => s.owner !== undefined && s.owner !== me);
@@ -103,11 +99,11 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
   let minEpoch = 0;
   if (standbyFor !== undefined) {
     watchedGw = standbyFor;
-    await subscribe(watch, [makeTopics(root, standbyFor).gatewayState]);
+    await watch.subscribe([makeTopics(root, standbyFor).gatewayState]);
     log.info({ owner: standbyFor, grace_s: config.cluster.grace_s }, "standby watching");
     // Nothing to finish while standing by: a stop signal just ends the process.
     const quit = () => {
-      watch.end(true);
+      watch.endNow();
       logger.flush();
       process.exit(0);
     };
@@ -149,50 +145,7 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
     ...gateway,
     async stop() {
       await gateway.stop();
-      await watch.endAsync();
+      await watch.end();
     },
   };
-}
-
-function connectWatch(config: Config, clientId: string): Promise<MqttClient> {
-  const opts: IClientOptions = {
-    clientId,
-    protocolVersion: config.mqtt.protocol_version === 4 ? 4 : 5,
-    clean: true,
-    keepalive: config.mqtt.keepalive_s,
-    reconnectPeriod: 1000,
-    resubscribe: true,
-  };
-  if (config.mqtt.username !== undefined) opts.username = config.mqtt.username;
-  if (config.mqtt.password !== undefined) opts.password = config.mqtt.password;
-  const tls = config.mqtt.tls;
-  if (tls) {
-    if (tls.ca) opts.ca = readFileSync(tls.ca);
-    if (tls.cert) opts.cert = readFileSync(tls.cert);
-    if (tls.key) opts.key = readFileSync(tls.key);
-    opts.rejectUnauthorized = tls.reject_unauthorized;
-  }
-  return mqtt.connectAsync(config.mqtt.url ?? "mqtt://127.0.0.1:1883", opts);
-}
-
-async function subscribe(c: MqttClient, filters: string[]): Promise<void> {
-  if (filters.length > 0) await c.subscribeAsync(filters, { qos: 1 });
-}
-
-/** Resolves once a message of our own came back: every retained message before it arrived. */
-async function probe(c: MqttClient, topic: string): Promise<void> {
-  const token = `${Date.now()}-${Math.random()}`;
-  const back = new Promise<void>((resolve) => {
-    const on = (tp: string, p: Buffer) => {
-      if (tp === topic && p.toString() === token) {
-        c.off("message", on);
-        resolve();
-      }
-    };
-    c.on("message", on);
-  });
-  await subscribe(c, [topic]);
-  await c.publishAsync(topic, token, { qos: 1 });
-  await back;
-  await c.unsubscribeAsync(topic);
 }
