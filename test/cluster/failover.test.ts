@@ -25,8 +25,9 @@ async function deviceState(url: string, dev: string): Promise<{ owner?: string; 
 }
 
 /**
- * Two gateway processes on Debian's Mosquitto (MQTT 5), one network printer in its own process
- * reachable from both. gw1 owns zpl-1, gw2 stands by for it. gw1 is SIGKILLed mid-stream; gw2
+ * Three gateway processes on Debian's Mosquitto (MQTT 5, TLS client certificates), network
+ * printers in processes of their own. gw1 owns zpl-1, gw2 stands by for it, gw3 owns zpl-2 and
+ * keeps printing through the failover. gw1 is SIGKILLed mid-stream; gw2
  * claims the printer with a higher epoch after the grace period; the producer's retries (same
  * job_id) complete every job; nothing is printed twice. gw1, restarted, stands down.
  */
@@ -36,11 +37,15 @@ describe("standby failover with fencing on Mosquitto", () => {
   let printer: PrinterProcess | undefined;
   const gws: GatewayProcess[] = [];
   let producer: RetryingProducer | undefined;
+  const producers: RetryingProducer[] = [];
+  const printers: PrinterProcess[] = [];
 
   afterAll(async () => {
     await producer?.close();
+    for (const p of producers) await p.close();
     for (const g of gws) await g.kill("SIGTERM");
     await printer?.stop();
+    for (const p of printers) await p.stop();
     await broker?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -54,7 +59,7 @@ describe("standby failover with fencing on Mosquitto", () => {
       chmodSync(dir, 0o755); // Mosquitto reads the certificates as the `mosquitto` user
       const pki = makeTestPki(join(dir, "pki"));
       const acl = join(dir, "pki", "acl");
-      writeFileSync(acl, clusterAcl(["gw1", "gw2"]), { mode: 0o644 });
+      writeFileSync(acl, clusterAcl(["gw1", "gw2", "gw3"]), { mode: 0o644 });
       const tlsPort = await freePort();
       broker = new Mosquitto(await freePort(), [
         `listener ${tlsPort} 127.0.0.1`,
@@ -87,16 +92,40 @@ describe("standby failover with fencing on Mosquitto", () => {
       });
       const gw1 = new GatewayProcess(join(dir, "gw1.yaml"));
       const gw2 = new GatewayProcess(join(dir, "gw2.yaml"));
-      gws.push(gw1, gw2);
+      // A third gateway owns another printer; the failover of gw1 must not disturb it.
+      const printer3 = await PrinterProcess.start(join(dir, "printed-3.log"));
+      printers.push(printer3);
+      writeClusterConfig(join(dir, "gw3.yaml"), {
+        ...base,
+        printerPort: printer3.port,
+        device: "zpl-2",
+        tls: { ca: pki.ca, ...pki.client("gw3") },
+        gateway: "gw3",
+        dataDir: join(dir, "gw3"),
+        role: "owner",
+      });
+      const gw3 = new GatewayProcess(join(dir, "gw3.yaml"));
+      gws.push(gw1, gw2, gw3);
+      gw3.start();
       gw1.start();
       await gw1.waitFor('"gateway started"');
+      await gw3.waitFor('"gateway started"');
       gw2.start();
       await gw2.waitFor('"standby watching"');
       expect((await deviceState(url, "zpl-1")).owner).toBe("gw1");
 
       producer = new RetryingProducer(url, "producer-1", 1000);
       await producer.connect();
+      const producer2 = new RetryingProducer(
+        url,
+        "producer-2",
+        1000,
+        "labelgate/demo/device/zpl-2/job",
+      );
+      producers.push(producer2);
+      await producer2.connect();
       for (let i = 0; i < JOBS; i++) producer.submit(i, "01JCLUSTERFAILOVER");
+      for (let i = 0; i < JOBS; i++) producer2.submit(JOBS + i, "01JCLUSTERGW3");
       // Mid-stream: some labels are on paper, most are not.
       while (printer.printed().length < 8) await new Promise((r) => setTimeout(r, 20));
       await gw1.kill("SIGKILL");
@@ -104,6 +133,10 @@ describe("standby failover with fencing on Mosquitto", () => {
       await gw2.waitFor("claiming its devices");
       await gw2.waitFor('"gateway started"');
       await producer.settle(60_000);
+      await producer2.settle(60_000);
+      const t3 = tally(producer2.jobs.values(), printer3.printed());
+      expect(t3.printedOnce).toBe(JOBS);
+      expect(t3.ok).toBe(JOBS);
       const t = tally(producer.jobs.values(), printer.printed());
       expect(t.sent).toBe(JOBS);
       expect(t.printedTwice).toBe(0);

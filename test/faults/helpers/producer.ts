@@ -68,8 +68,10 @@ export class RetryingProducer {
     const waybillNo = `SF${String(9_000_000_000_000 + index)}`;
     env["job_id"] = jobId;
     env["reply_to"] = this.replyTopic;
-    // A pool job names no device: the receiving gateway picks one.
-    if (this.topic.includes("/pool/")) delete env["device"];
+    // The envelope names the device of the topic; a pool job names none (the gateway picks one).
+    const device = /\/device\/([^/]+)\/job$/.exec(this.topic)?.[1];
+    if (device !== undefined) env["device"] = device;
+    else delete env["device"];
     env.payload.data["waybill_no"] = waybillNo;
     const rec: JobRecord = { jobId, waybillNo, statuses: [], publishes: 0 };
     this.jobs.set(jobId, rec);
