@@ -96,6 +96,29 @@ audit
     },
   );
 audit
+  .command("collect")
+  .description(
+    "supervisor side: collect every gateway's retained audit checkpoints, verify, store and cross-check them; exit 0 consistent, 1 bad signature, 2 a log truncated or forked behind a stored checkpoint, 4 usage or I/O error",
+  )
+  .requiredOption("--url <url>", "the site broker, mqtt:// or mqtts://")
+  .option("--base <topic>", "base topic", "labelgate")
+  .option("--site <site>", "site id", "demo")
+  .option("--store <file>", "SQLite file the checkpoints are kept in", "./checkpoints.db")
+  .option(
+    "--pubkey <key>",
+    "a gateway's verifier key (or a file holding it), from `labelgate audit pubkey`; repeatable",
+    (v: string, acc: string[]) => [...acc, v],
+    [] as string[],
+  )
+  .option("--once", "read the retained checkpoints, report and exit")
+  .option("--json", "one JSON line per checkpoint")
+  .option("--ca <file>", "CA certificate (PEM) of an mqtts:// broker")
+  .option("--cert <file>", "client certificate (PEM)")
+  .option("--key <file>", "client key (PEM)")
+  .action(async (opts: import("./audit-collect.ts").AuditCollectOptions) => {
+    process.exitCode = await (await import("./audit-collect.ts")).runAuditCollect(opts);
+  });
+audit
   .command("pubkey")
   .description("print the verifier key of the audit checkpoints (signed-note format)")
   .option("-d, --data-dir <dir>", "data directory", "./data")

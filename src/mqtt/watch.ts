@@ -16,25 +16,54 @@ export interface WatchClient {
   endNow(): void;
 }
 
-export async function connectWatch(config: Config, clientId: string): Promise<WatchClient> {
-  const opts: IClientOptions = {
+export interface WatchOptions {
+  url: string;
+  clientId: string;
+  protocolVersion?: 4 | 5;
+  keepaliveS?: number;
+  username?: string | undefined;
+  password?: string | undefined;
+  tls?:
+    | {
+        ca?: string | undefined;
+        cert?: string | undefined;
+        key?: string | undefined;
+        reject_unauthorized?: boolean | undefined;
+      }
+    | undefined;
+}
+
+export function connectWatch(config: Config, clientId: string): Promise<WatchClient> {
+  return connectWatchTo({
+    url: config.mqtt.url ?? "mqtt://127.0.0.1:1883",
     clientId,
     protocolVersion: config.mqtt.protocol_version === 4 ? 4 : 5,
+    keepaliveS: config.mqtt.keepalive_s,
+    username: config.mqtt.username,
+    password: config.mqtt.password,
+    tls: config.mqtt.tls,
+  });
+}
+
+export async function connectWatchTo(w: WatchOptions): Promise<WatchClient> {
+  const opts: IClientOptions = {
+    clientId: w.clientId,
+    protocolVersion: w.protocolVersion ?? 5,
     clean: true,
-    keepalive: config.mqtt.keepalive_s,
+    keepalive: w.keepaliveS ?? 30,
     reconnectPeriod: 1000,
     resubscribe: true,
   };
-  if (config.mqtt.username !== undefined) opts.username = config.mqtt.username;
-  if (config.mqtt.password !== undefined) opts.password = config.mqtt.password;
-  const tls = config.mqtt.tls;
+  if (w.username !== undefined) opts.username = w.username;
+  if (w.password !== undefined) opts.password = w.password;
+  const tls = w.tls;
   if (tls) {
     if (tls.ca) opts.ca = readFileSync(tls.ca);
     if (tls.cert) opts.cert = readFileSync(tls.cert);
     if (tls.key) opts.key = readFileSync(tls.key);
-    opts.rejectUnauthorized = tls.reject_unauthorized;
+    opts.rejectUnauthorized = tls.reject_unauthorized ?? true;
   }
-  const c = await mqtt.connectAsync(config.mqtt.url ?? "mqtt://127.0.0.1:1883", opts);
+  const c = await mqtt.connectAsync(w.url, opts);
   const subscribe = async (filters: string[]) => {
     if (filters.length > 0) await c.subscribeAsync(filters, { qos: 1 });
   };
