@@ -179,6 +179,19 @@ describe("standby failover with fencing on Mosquitto", () => {
       await stranger.endAsync();
       expect(refused?.code).toBe(0x87);
       expect((await deviceState(url, "zpl-1")).owner).toBe("gw2");
+
+      // Fencing of a running owner: a claim with a higher epoch (here published by a trusted
+      // client) makes gw2 stop dispatching and exit with code 3, for its service manager.
+      const admin = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: "admin-claim" });
+      const gw2Exit = gw2.exited();
+      await admin.publishAsync(
+        "labelgate/demo/device/zpl-1/state",
+        JSON.stringify({ owner: "gw4", epoch: 1_000_000 }),
+        { qos: 1, retain: true },
+      );
+      await admin.endAsync();
+      expect(await gw2Exit).toBe(3);
+      expect(gw2.log).toContain("fenced: another gateway claimed the device");
     },
   );
 });

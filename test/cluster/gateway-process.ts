@@ -104,6 +104,14 @@ export class GatewayProcess {
     });
   }
 
+  /** Resolves with the exit code once the process ended by itself. */
+  exited(): Promise<number | null> {
+    const c = this.child;
+    if (!c) return Promise.resolve(null);
+    if (c.exitCode !== null) return Promise.resolve(c.exitCode);
+    return new Promise((resolve) => c.once("exit", (code) => resolve(code)));
+  }
+
   get exitCode(): number | null | undefined {
     return this.child?.exitCode;
   }
