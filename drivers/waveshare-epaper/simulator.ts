@@ -5,7 +5,13 @@
  * what the frames command into an 800 × 600 four-level framebuffer, and shows it on refresh
  * (0x0A) through the sink. Text is drawn with the label renderer's font at the on-board sizes.
  */
-import { CMD, COLOUR, FrameParser, type Frame } from "../../firmware-protocols/waveshare/index.ts";
+import {
+  CMD,
+  COLOUR,
+  FrameParser,
+  encodeFrame,
+  type Frame,
+} from "../../firmware-protocols/waveshare/index.ts";
 import { decodeGbk } from "../label/gb18030.ts";
 import { getPixel } from "../label/bitmap.ts";
 import { renderTextBitmap } from "../label/text.ts";
@@ -13,7 +19,7 @@ import { PANEL } from "./compile.ts";
 
 export interface WaveshareSimulatorSink {
   reply(bytes: Uint8Array): void;
-  /** A refresh: the panel now shows `pixels` (0 black … 3 white, row-major, 800 × 600). */
+  /** A refresh: `bytes` are the frames since the previous refresh; the panel now shows `pixels` (0 black … 3 white, row-major, 800 × 600). */
   printed(format: { index: number; bytes: Uint8Array; pixels: Uint8Array }): void;
 }
 
@@ -119,11 +125,21 @@ export function createWaveshareSimulator(sink: WaveshareSimulatorSink): Waveshar
           continue;
         }
         stats.frames++;
-        raw.push(Uint8Array.of(ev.frame.cmd, ...ev.frame.data));
+        raw.push(encodeFrame(ev.frame.cmd, ev.frame.data));
         since.push(raw.length - 1);
         apply(ev.frame);
         sink.reply(OK);
       }
     },
   };
+}
+
+/** What the panel shows after `frames` (a refresh's frames, starting from a white panel). */
+export function renderWaveshareFrames(frames: Uint8Array): Uint8Array {
+  let shown: Uint8Array = new Uint8Array(PANEL.width * PANEL.height).fill(COLOUR.WHITE);
+  createWaveshareSimulator({
+    reply: () => undefined,
+    printed: ({ pixels }) => (shown = pixels),
+  }).receive(frames);
+  return shown;
 }

@@ -109,5 +109,14 @@ export const DEMO_CONFIG: ConfigInput = {
       simulator: true,
       status_poll_ms: 5000,
     },
+    {
+      id: "panel-1",
+      driver: "waveshare-epaper",
+      model: 'simulated Waveshare 4.3" UART e-paper',
+      area: "demo-hall/chute-4",
+      transport: { type: "tcp", host: "127.0.0.1", port: 0 },
+      simulator: true,
+      status_poll_ms: 5000,
+    },
   ],
 };

@@ -7,6 +7,12 @@ import type { DriverDefinition } from "../../drivers/types.ts";
 import { join } from "node:path";
 import { hostSimulatorOnTcp, type TcpHostLogger } from "./tcp-host.ts";
 import { hostLabelSimulator } from "./labels.ts";
+import { PANEL } from "../../drivers/waveshare-epaper/compile.ts";
+import {
+  createWaveshareSimulator,
+  renderWaveshareFrames,
+} from "../../drivers/waveshare-epaper/simulator.ts";
+import { greyPng } from "./waveshare.ts";
 import {
   createHostedR2000,
   createHostedZplRfid,
@@ -137,6 +143,34 @@ export async function hostDeviceSimulator(o: HostDeviceSimulatorOptions): Promis
           await hosted.close();
           await rig.files.flush();
         },
+      };
+    }
+    case "waveshare-epaper": {
+      // The panel's UART behind a serial-device server on loopback TCP; each refresh's frames go
+      // to <n>.ws and what the panel shows to <n>.png (tests also host it on a socat PTY).
+      const hosted = await hostSimulatorOnTcp({
+        deviceId: o.device.id,
+        dataDir: o.dataDir,
+        port: o.device.transport.port,
+        logger: o.logger,
+        createSimulator: (sink) => createWaveshareSimulator(sink),
+        fileExtension: "ws",
+        renderPng: (frames) =>
+          Promise.resolve(greyPng(renderWaveshareFrames(frames), PANEL.width, PANEL.height)),
+      });
+      return {
+        deviceId: o.device.id,
+        port: hosted.port,
+        outputDir: hosted.outputDir,
+        faults: {
+          conditions: [],
+          set(condition) {
+            throw new RangeError(`unknown simulator fault ${condition}`);
+          },
+          silent: () => undefined,
+          disconnectClients: () => hosted.disconnectClients(),
+        },
+        close: () => hosted.close(),
       };
     }
     default: {

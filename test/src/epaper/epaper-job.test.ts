@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newJobId } from "../../helpers/jobs.ts";
@@ -46,6 +46,15 @@ describe("epaper.update through the daemon to tags behind a simulated OEPL AP", 
       devices: [
         oepl("epaper-1", "0000021EDE2A3B01", 0x01),
         oepl("epaper-2", "0000021EDE2A3B02", 0x34),
+        {
+          id: "panel-1",
+          driver: "waveshare-epaper",
+          simulator: true,
+          transport: { type: "tcp", host: "127.0.0.1", port: 0 },
+          status_poll_ms: 200,
+          status_timeout_ms: 500,
+          confirm_timeout_ms: 3000,
+        },
       ],
     });
   });
@@ -95,5 +104,15 @@ describe("epaper.update through the daemon to tags behind a simulated OEPL AP", 
         m.topic === "labelgate/demo/device/epaper-2/state" &&
         (m.json["conditions"] as string[]).includes("tag_missed_checkin"),
     );
+  });
+
+  it("a Waveshare UART panel: ok once the frames are sent and the panel answers; the panel's PNG decodes", async () => {
+    const env = job(20_000);
+    await send("panel-1", env);
+    const ok = (await g.probe.waitReply(env.job_id, "ok")).json;
+    expect(ok["data"]).toMatchObject({ device: "panel-1" });
+    const png = join(g.dataDir, "sim", "panel-1", "1.png");
+    await expect.poll(() => existsSync(png)).toBe(true);
+    expect(await decodeCode128(readFileSync(png))).toEqual(["BAG5710012"]);
   });
 });
