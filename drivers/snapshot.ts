@@ -55,6 +55,9 @@ export interface DeviceCounters {
   rssi?: number;
   lqi?: number;
   temperatureC?: number;
+  /** E-paper tags (OEPL): last check-in and the next announced one, epoch seconds. */
+  lastCheckin?: number;
+  nextCheckin?: number;
 }
 
 export interface DeviceSnapshot {

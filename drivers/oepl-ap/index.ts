@@ -93,6 +93,8 @@ export function tagSnapshot(
       rssi: r.RSSI,
       lqi: r.LQI,
       temperatureC: r.temperature,
+      lastCheckin: r.lastseen,
+      nextCheckin: r.nextcheckin,
     },
     raw: {
       protocol: "oepl",

@@ -85,10 +85,12 @@ export async function runOeplUpdate(o: OeplUpdateOptions): Promise<OeplUpdateRes
     // Phase 2: the tag's check-in with the content, before the deadline.
     while (delivered === undefined && clock() < o.deadline) {
       const waitMs = Math.min(pollMs, o.deadline - clock());
+      let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
         wake = resolve;
-        setTimeout(resolve, waitMs);
+        timer = setTimeout(resolve, waitMs);
       });
+      clearTimeout(timer);
       wake = undefined;
       if (delivered !== undefined || o.client.watching) continue;
       const r = await o.client.getTag(o.mac).catch(() => undefined);

@@ -63,7 +63,11 @@ describe("epaper.update through the daemon to tags behind a simulated OEPL AP", 
   });
 
   it("replies accepted (AP holds it), then ok after the check-in; the tag's PNG has the bag number as Code 128", async () => {
-    const env = job(20_000);
+    // The README's example job (examples/jobs/epaper-update.json) as a producer sends it.
+    const example = JSON.parse(
+      readFileSync(new URL("../../../examples/jobs/epaper-update.json", import.meta.url), "utf8"),
+    ) as Record<string, unknown>;
+    const env = { ...example, job_id: newJobId(), reply_to: REPLY };
     await send("epaper-1", env);
     const ap = await g.probe.waitFor(
       (m) =>

@@ -146,7 +146,14 @@ describe("epaper update through a simulated OEPL AP (device-protocols.md §6.1)"
     const now = seen!.lastseen * 1000;
     const s = tagSnapshot(seen, now, opts);
     expect(s.conditions).toEqual(["battery_low"]);
-    expect(s.counters).toMatchObject({ batteryMv: 2300, rssi: -62, lqi: 98 });
+    expect(s.counters).toMatchObject({
+      batteryMv: 2300,
+      rssi: -62,
+      lqi: 98,
+      lastCheckin: seen!.lastseen,
+      nextCheckin: seen!.nextcheckin,
+    });
+    expect(seen!.nextcheckin).toBeGreaterThanOrEqual(seen!.lastseen);
     const late = tagSnapshot(seen, seen!.nextcheckin * 1000 + 1001, opts);
     expect(late.conditions).toEqual(["battery_low", "tag_missed_checkin"]);
     expect(tagSnapshot(undefined, now, opts).reachability).toBe("no-response");
