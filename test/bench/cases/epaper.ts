@@ -8,6 +8,8 @@ import { layoutBagTagForTag } from "../../../drivers/epaper/layout.ts";
 import { encodeForTag, rasterizeForTag, type TagProfile } from "../../../drivers/epaper/raster.ts";
 import { tagProfile } from "../../../drivers/oepl-ap/index.ts";
 import { CAP_COMPRESSION } from "../../../firmware-protocols/oepl/index.ts";
+import { compileWaveshare, PANEL } from "../../../drivers/waveshare-epaper/compile.ts";
+import { layoutBagTag100x70 } from "../../../src/templates/bag-tag-100x70.ts";
 import { median, monoMs, round } from "../lib/stats.ts";
 import type { BenchCase, BenchResult } from "../types.ts";
 
@@ -69,7 +71,19 @@ export const benchCase: BenchCase = {
         ratio: round(median(encodeMs) / Math.max(1e-6, median(renderMs)), 4),
       });
     }
-    ctx.log(`epaper: ${data.length} bag tags on ${types.length} tag types`);
+    // The Waveshare UART panel draws with its own commands: frames per update vs the panel's
+    // 2-bit framebuffer (what a bitmap upload would be, had the module one).
+    const frames = data.map((d) => compileWaveshare(layoutBagTag100x70(d)).length);
+    const fbBytes = (PANEL.width * PANEL.height) / 4;
+    results.push({
+      name: 'epaper bytes per update, Waveshare 4.3" UART frames',
+      unit: "bytes/update",
+      median: median(frames),
+      baseline: { name: "800×600 2-bit framebuffer", median: fbBytes },
+      ratio: round(median(frames) / fbBytes, 4),
+      note: "text in on-board fonts, barcode bar by bar; smaller is better",
+    });
+    ctx.log(`epaper: ${data.length} bag tags on ${types.length} tag types and the UART panel`);
     return results;
   },
 };
