@@ -193,6 +193,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     hooks: o.cluster,
     connection: () => mqttConn,
     reply: sendReply,
+    handOn: (topic, payload) => outbox.enqueue(topic, payload),
   });
 
   // Devices, their simulators and queues (src/devices/manager.ts).
@@ -360,7 +361,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       if (await management.handle(msg.topic, msg.payload)) return;
       if (await deviceCommands.handle(msg.topic, msg.payload)) return;
       const job = requestResponse.inbound(msg);
-      if (cluster.intercept(msg.topic, job)) return;
+      if (await cluster.intercept(msg.topic, job)) return;
       await intake.handle(msg.topic, job);
     },
     // The first connect is announced below, once `mqttConn` is set; this covers reconnects.

@@ -22,6 +22,8 @@ export interface ClusterWiringOptions {
   hooks: ClusterHooks | undefined;
   connection: () => MqttConnection | undefined;
   reply: (replyTo: string, reply: Reply) => void;
+  /** Stores a message in the durable outbox for publishing (a pool job handed on). */
+  handOn: (topic: string, payload: string) => void;
 }
 
 const decoder = new TextDecoder();
@@ -69,6 +71,7 @@ export function clusterWiring(o: ClusterWiringOptions) {
       }
     : undefined;
 
+  const directory = createDirectory(t, config.gateway);
   return {
     multi,
     beforeDispatch,
@@ -86,6 +89,8 @@ export function clusterWiring(o: ClusterWiringOptions) {
         ...owned.map((d) => t.deviceCmd(d, "+")),
         // Pool jobs are shared among the gateways: each goes to one member of the group.
         `$share/${config.cluster.pool_group}/${t.poolJobFilter}`,
+        // Other gateways' devices (owner, pool, availability): where to hand a pool job on.
+        `${t.site}/device/+/state`,
       ];
     },
     /** Unparseable job payloads get PUBACK 0x99 on MQTT 5 (not handed to another member). */
@@ -99,12 +104,72 @@ export function clusterWiring(o: ClusterWiringOptions) {
         return true;
       }
     },
-    /** A retry of a job the old owner already had is answered from the ledger. */
-    intercept(topic: string, payload: Uint8Array): boolean {
+    /**
+     * Cluster traffic before intake: device states feed the directory; a pool job for a pool
+     * none of this gateway's devices serves is handed on to a member's device topic, same
+     * `job_id`; a retry of a job the old owner already had is
+     * answered from the ledger. True when the message was dealt with here.
+     */
+    async intercept(topic: string, payload: Uint8Array): Promise<boolean> {
+      if (multi && topic.startsWith(`${t.site}/device/`) && topic.endsWith("/state")) {
+        directory.observe(topic, payload);
+        return true;
+      }
+      const pool = multi ? parsePoolJobTopic(t, topic) : undefined;
+      if (pool !== undefined && !config.devices.some((d) => d.pool === pool)) {
+        const target = directory.memberOf(pool);
+        if (target !== undefined) {
+          // Through the outbox, not awaited: mqtt.js reads no packet (so no PUBACK for a publish
+          // of ours) while this handler runs. The row is stored with the next group commit; a
+          // crash before that loses the hand-off, which the producer's retry covers.
+          o.handOn(t.deviceJob(target), decoder.decode(payload));
+          return true;
+        }
+      }
       const hit = o.hooks?.ledger?.intercept(t, topic, payload);
       if (!hit) return false;
       o.reply(hit.replyTo, hit.reply);
       return true;
+    },
+  };
+}
+
+/** Other gateways' devices as their retained `device/{dev}/state` documents describe them. */
+function createDirectory(t: Topics, me: string) {
+  const devices = new Map<string, { owner?: string; pool?: string; online: boolean }>();
+  const prefix = `${t.site}/device/`;
+  return {
+    observe(topic: string, payload: Uint8Array) {
+      const dev = topic.slice(prefix.length, -"/state".length);
+      if (dev.length === 0 || dev.includes("/")) return;
+      if (payload.length === 0) {
+        devices.delete(dev);
+        return;
+      }
+      try {
+        const d = JSON.parse(decoder.decode(payload)) as {
+          owner?: unknown;
+          pool?: unknown;
+          availability?: unknown;
+        };
+        devices.set(dev, {
+          ...(typeof d.owner === "string" && { owner: d.owner }),
+          ...(typeof d.pool === "string" && { pool: d.pool }),
+          online: d.availability === "online",
+        });
+      } catch {
+        devices.delete(dev);
+      }
+    },
+    /** A device of `pool` owned by another gateway, an online one first. */
+    memberOf(pool: string): string | undefined {
+      let fallback: string | undefined;
+      for (const [id, d] of devices) {
+        if (d.pool !== pool || d.owner === undefined || d.owner === me) continue;
+        if (d.online) return id;
+        fallback ??= id;
+      }
+      return fallback;
     },
   };
 }

@@ -11,9 +11,9 @@ import { GatewayProcess, writeClusterConfig } from "./gateway-process.ts";
 const JOBS = 40;
 
 /**
- * A pool served by two gateways on Debian's Mosquitto: each owns one printer of pool `hall-a`;
- * both subscribe `$share/labelgate/…/pool/+/job` with clean sessions, so each pool job reaches
- * exactly one gateway, which prints it on a printer it owns. Every job prints once; both take part.
+ * A pool across three gateways on Debian's Mosquitto: gw1 and gw3 each own one printer of pool
+ * `hall-a`, gw5 owns a printer outside the pool; all three subscribe `$share/labelgate/…/pool/+/job` with clean sessions, so each pool job reaches
+ * exactly one gateway, which prints it on a printer it owns. Every job prints once; both pool printers take part.
  */
 describe("pool across gateways with a shared subscription", () => {
   const dir = mkdtempSync(join(tmpdir(), "lg-pools-"));
@@ -37,7 +37,9 @@ describe("pool across gateways with a shared subscription", () => {
       broker = new Mosquitto(await freePort());
       await broker.start();
       const url = `mqtt://127.0.0.1:${broker.port}`;
-      for (const [i, gw] of ["gw1", "gw3"].entries()) {
+      // gw5's printer serves no pool: pool jobs that reach gw5 are handed on to a member's
+      // device topic (same job_id), where its owner prints them.
+      for (const [i, gw] of ["gw1", "gw3", "gw5"].entries()) {
         const printer = await PrinterProcess.start(join(dir, `printed-${gw}.log`));
         printers.push(printer);
         const file = join(dir, `${gw}.yaml`);
@@ -49,7 +51,7 @@ describe("pool across gateways with a shared subscription", () => {
           graceS: 5,
           printerPort: printer.port,
           device: `zpl-${i + 1}`,
-          pool: "hall-a",
+          ...(gw !== "gw5" && { pool: "hall-a" }),
         });
         const g = new GatewayProcess(file);
         gws.push(g);
@@ -66,8 +68,8 @@ describe("pool across gateways with a shared subscription", () => {
       await producer.connect();
       for (let i = 0; i < JOBS; i++) producer.submit(i, "01JCLUSTERPOOL");
       await producer.settle(60_000);
-      const [a, b] = printers.map((p) => p.printed());
-      const t = tally(producer.jobs.values(), [...a!, ...b!]);
+      const [a, b, c] = printers.map((p) => p.printed());
+      const t = tally(producer.jobs.values(), [...a!, ...b!, ...c!]);
       expect(t.sent).toBe(JOBS);
       expect(t.ok).toBe(JOBS);
       expect(t.printedOnce).toBe(JOBS);
@@ -75,6 +77,7 @@ describe("pool across gateways with a shared subscription", () => {
       // Mosquitto hands share-group members messages in turn: both printers printed.
       expect(a!.length).toBeGreaterThan(0);
       expect(b!.length).toBeGreaterThan(0);
+      expect(c).toEqual([]);
       for (const rec of producer.jobs.values()) expect(rec.publishes).toBe(1);
     },
   );
