@@ -86,10 +86,22 @@ export function parseTagsMessage(text: string): TagRecord[] {
 
 /**
  * §6.1 "An update is delivered when `pending` returns to 0 and `hash` or `updatelast` changes":
- * `before` is the record as it was when the upload was accepted.
+ * `before` is the record as it was just before the upload. The same content uploaded again
+ * within the same second changes neither, so two more signs count: `updatecount` grew
+ * ([unverified] that the AP counts every delivered update), or `sawPending` — this upload's
+ * `pending` was seen above 0 and is now back at 0.
  */
-export function isDelivered(before: TagRecord | undefined, now: TagRecord): boolean {
+export function isDelivered(
+  before: TagRecord | undefined,
+  now: TagRecord,
+  sawPending = false,
+): boolean {
   if (now.pending !== 0) return false;
+  if (sawPending) return true;
   if (before === undefined) return now.updatelast > 0;
-  return now.updatelast > before.updatelast || (now.hash !== before.hash && now.hash !== "");
+  return (
+    now.updatelast > before.updatelast ||
+    now.updatecount > before.updatecount ||
+    (now.hash !== before.hash && now.hash !== "")
+  );
 }

@@ -44,11 +44,15 @@ export async function runOeplUpdate(o: OeplUpdateOptions): Promise<OeplUpdateRes
   let before: TagRecord | undefined;
   let accepted = false;
   let delivered: TagRecord | undefined;
+  let sawPending = false;
+  let uploading = false;
   let wake: (() => void) | undefined;
   const see = (r: TagRecord): void => {
     if (r.mac !== o.mac) return;
     o.onRecord?.(r);
-    if (accepted && delivered === undefined && isDelivered(before, r)) {
+    // Pending seen from the moment our upload went out (the AP pushes it before it answers).
+    if (uploading && r.pending > 0) sawPending = true;
+    if (accepted && delivered === undefined && isDelivered(before, r, sawPending)) {
       delivered = r;
       wake?.();
     }
@@ -65,6 +69,8 @@ export async function runOeplUpdate(o: OeplUpdateOptions): Promise<OeplUpdateRes
         if (before === undefined)
           return { outcome: "failed", code: "tag_unknown", attempts, accepted };
         attempts++;
+        sawPending = false;
+        uploading = true;
         const up = await o.client.uploadImage(o.mac, o.jpeg);
         if (up.kind === "saved") break;
         if (up.kind === "refused")

@@ -87,6 +87,19 @@ describe("epaper.update through the daemon to tags behind a simulated OEPL AP", 
     expect(rows.indexOf("print.dispatched")).toBeLessThan(rows.indexOf("epaper.updated"));
   });
 
+  it("nothing is lost while the AP is unreachable: the update goes through once it is back", async () => {
+    const ap = g.gateway.oeplSimulator!;
+    const before = ap.shown("epaper-1");
+    await ap.setReachable(false);
+    const env = job(20_000);
+    await send("epaper-1", env);
+    // The job is taken (stored) while the AP is away; the AP has not held anything yet.
+    await g.probe.waitReply(env.job_id, "accepted");
+    await ap.setReachable(true);
+    await g.probe.waitReply(env.job_id, "ok");
+    expect(ap.shown("epaper-1")).toBe(before + 1);
+  });
+
   it("a tag that misses its check-ins: accepted, then error tag_missed_checkin at the expiry, and the device shows the condition", async () => {
     g.gateway.oeplSimulator?.setOutOfRange("epaper-2", true);
     const env = job(1500);
