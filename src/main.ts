@@ -343,7 +343,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // A persistent session's queued jobs are handled only after recovery (below).
   let recoveryDone: () => void = () => undefined;
   const recovered = new Promise<void>((r) => (recoveryDone = r));
-  mqttConn = await connectMqtt({
+  const connectOptions: Parameters<typeof connectMqtt>[0] = {
     url: brokerUrl,
     clientId: config.mqtt.client_id ?? `labelgate-${config.gateway}`.slice(0, 23),
     // On the embedded broker the gateway logs in with its per-start internal credential.
@@ -368,6 +368,17 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     onConnect: async () => {
       if (mqttConn) await announce(mqttConn);
     },
+  };
+  // protocol_version auto tries MQTT 5 on an external broker; one that only speaks 3.1.1 (aedes,
+  // an old Mosquitto) refuses the CONNECT with "unacceptable protocol version" (CONNACK return
+  // code 1, or reason 0x84 in MQTT 5), and the gateway speaks 3.1.1 to it instead.
+  const autoVersion = config.mqtt.protocol_version === "auto" && broker === undefined;
+  mqttConn = await connectMqtt(connectOptions).catch((e: unknown) => {
+    const code = (e as { code?: unknown }).code;
+    if (!autoVersion || connectOptions.protocolVersion !== 5 || (code !== 1 && code !== 0x84))
+      throw e;
+    logger.warn({ broker: brokerUrl }, "broker refused MQTT 5; using MQTT 3.1.1");
+    return connectMqtt({ ...connectOptions, protocolVersion: 4 });
   });
   // Jobs left unfinished by the previous run are recovered BEFORE the job topics are subscribed
   // (announce): a new job must never be mistaken for a leftover and run, or be declared in doubt,
