@@ -73,6 +73,7 @@ describe("supervisor console in Chromium", { timeout: 90_000 }, () => {
     await shot(page, "01-device-wall-ready");
     const card = '[data-device="zpl-1"]';
     await page.waitForSelector(`${card}[data-status="ready"]`);
+    await page.waitForSelector('body[data-live="open"]', { state: "attached" });
     const sim = g.gateway.simulators.get("zpl-1")!;
     sim.faults.set("media_out", true);
     await page.waitForSelector(`${card}[data-status="media_out"]`);
@@ -85,6 +86,7 @@ describe("supervisor console in Chromium", { timeout: 90_000 }, () => {
   it("finds a printed job by waybill number in the audit search and opens its preview", async () => {
     const feed = await loggedIn("S0001", "sup-pass-1");
     await feed.goto(`${g.web}/console/jobs`);
+    await feed.waitForSelector('body[data-live="open"]', { state: "attached" });
     const env = exampleJob({ replyTo: REPLY });
     env.payload.data["waybill_no"] = WAYBILL;
     await g.probe.publish(JOB_TOPIC, JSON.stringify(env));
@@ -165,6 +167,8 @@ describe("supervisor console in Chromium", { timeout: 90_000 }, () => {
     await shot(page, "08-lockdown-on");
 
     await page.goto(`${g.web}/console/jobs`);
+    // The feed is live over server-sent events: publish only once the stream is open.
+    await page.waitForSelector('body[data-live="open"]', { state: "attached" });
     const env = exampleJob({ replyTo: REPLY });
     await g.probe.publish(JOB_TOPIC, JSON.stringify(env));
     const reply = await g.probe.waitFor(

@@ -126,6 +126,14 @@
 
   var es = new EventSource("/api/v1/events");
   es.onmessage = null;
+  // Marks the page live once the event stream is open (and again after a reconnect), so a
+  // person (and a test) can tell that what happens from now on will show up.
+  es.onopen = function () {
+    document.body.setAttribute("data-live", "open");
+  };
+  es.onerror = function () {
+    document.body.setAttribute("data-live", "closed");
+  };
   function onEvent(ev) {
     var e = JSON.parse(ev.data);
     if (page === "devices" && e.device) refreshDevices();
