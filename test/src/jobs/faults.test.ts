@@ -70,9 +70,12 @@ describe("device faults hold the queue and resume it in order", () => {
       await expect.poll(() => zplFiles().length - before).toBe(3);
       const files = zplFiles().slice(before);
       // Text is sent as graphics; the waybill number travels as barcode data, so it tells jobs apart.
-    const order = files.map((f) =>
-      /SF90000000000(\d)\d/.exec(readFileSync(join(g.dataDir, "sim", "zpl-1", f), "latin1"))?.[1],
-    );
+      const order = files.map(
+        (f) =>
+          /SF90000000000(\d)\d/.exec(
+            readFileSync(join(g.dataDir, "sim", "zpl-1", f), "latin1"),
+          )?.[1],
+      );
       expect(order).toEqual(["0", "1", "2"]);
     },
   );

@@ -102,12 +102,7 @@ describe("job.resolve over MQTT management requests", () => {
         .auditRows()
         .filter((r) => r.job_id === env.job_id)
         .map((r) => r.action),
-    ).toEqual([
-      "job.accepted",
-      "print.dispatched",
-      "print.in_doubt",
-      "job.resolved",
-    ]);
+    ).toEqual(["job.accepted", "print.dispatched", "print.in_doubt", "job.resolved"]);
   });
 
   it("reprint with a reason puts the same job back on its queue; it prints and ends ok; a second resolve is refused", async () => {
