@@ -54,7 +54,8 @@ export interface Sealer {
   open(sealed: Uint8Array, aad: string): Uint8Array;
 }
 
-interface Row {
+/** A `jobs` row as selected by {@link JOB_COLUMNS}. */
+export interface JobRow {
   job_id: string;
   seq: number;
   device: string;
@@ -87,6 +88,26 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_device_state ON jobs(device, state, seq);
 `;
 
+/** The columns of {@link JobRow}, for readers of the `jobs` table (the console's job list too). */
+export const JOB_COLUMNS =
+  "job_id, seq, device, kind, state, content_hash, received_at, expires_at, reply_to, txn, outcome";
+
+export function toJob(r: JobRow): InboxJob {
+  return {
+    jobId: r.job_id,
+    seq: r.seq,
+    device: r.device,
+    kind: r.kind,
+    state: r.state,
+    contentHash: r.content_hash,
+    receivedAt: r.received_at,
+    expiresAt: r.expires_at ?? undefined,
+    replyTo: r.reply_to ?? undefined,
+    transaction: r.txn ?? undefined,
+    outcome: r.outcome === null ? undefined : (JSON.parse(r.outcome) as StoredOutcome),
+  };
+}
+
 export interface Inbox {
   /** Inserts the job; returns false when the `job_id` is already there (nothing written). */
   insert(env: JobEnvelope, device: string, contentHash: string, now: number): boolean;
@@ -103,33 +124,17 @@ export function createInbox(db: Database, sealer: Sealer): Inbox {
     `INSERT OR IGNORE INTO jobs (job_id, device, kind, state, content_hash, envelope, received_at, expires_at, updated_at, reply_to, txn, outcome)
      VALUES (@job_id, @device, @kind, 'accepted', @content_hash, @envelope, @now, @expires_at, @now, @reply_to, @txn, @outcome)`,
   );
-  const getStmt = db.prepare<[string], Row>(
-    `SELECT job_id, seq, device, kind, state, content_hash, received_at, expires_at, reply_to, txn, outcome FROM jobs WHERE job_id = ?`,
-  );
+  const getStmt = db.prepare<[string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE job_id = ?`);
   const envStmt = db.prepare<[string], { envelope: Buffer }>(
     `SELECT envelope FROM jobs WHERE job_id = ?`,
   );
   const stateStmt = db.prepare(
     `UPDATE jobs SET state = @state, updated_at = @now, outcome = coalesce(@outcome, outcome) WHERE job_id = @job_id`,
   );
-  const unfinishedStmt = db.prepare<[], Row>(
-    `SELECT job_id, seq, device, kind, state, content_hash, received_at, expires_at, reply_to, txn, outcome FROM jobs
+  const unfinishedStmt = db.prepare<[], JobRow>(
+    `SELECT ${JOB_COLUMNS} FROM jobs
      WHERE state NOT IN ('done','failed','expired','in_doubt','cancelled') ORDER BY seq`,
   );
-
-  const toJob = (r: Row): InboxJob => ({
-    jobId: r.job_id,
-    seq: r.seq,
-    device: r.device,
-    kind: r.kind,
-    state: r.state,
-    contentHash: r.content_hash,
-    receivedAt: r.received_at,
-    expiresAt: r.expires_at ?? undefined,
-    replyTo: r.reply_to ?? undefined,
-    transaction: r.txn ?? undefined,
-    outcome: r.outcome === null ? undefined : (JSON.parse(r.outcome) as StoredOutcome),
-  });
 
   return {
     insert(env, device, contentHash, now) {

@@ -16,7 +16,7 @@ import type { Config } from "../config/schema.ts";
 import type { Keys } from "../crypto/keys.ts";
 import { waybillRef } from "../crypto/seal.ts";
 import type { Db } from "../db/open.ts";
-import type { InboxJob, JobState, StoredOutcome } from "../jobs/inbox.ts";
+import { JOB_COLUMNS, toJob, type JobRow, type StoredOutcome } from "../jobs/inbox.ts";
 import type { AuditAppend, AuditEvent, Reply } from "../jobs/ports.ts";
 import type { Logger } from "../log.ts";
 import { createAlertMonitor, createAlertStore, type Alert } from "./alerts.ts";
@@ -265,37 +265,9 @@ export function createWebSupport(o: WebSupportOptions) {
 
 export type WebSupport = ReturnType<typeof createWebSupport>;
 
-interface JobRow {
-  job_id: string;
-  seq: number;
-  device: string;
-  kind: string;
-  state: JobState;
-  content_hash: string;
-  received_at: number;
-  expires_at: number | null;
-  reply_to: string | null;
-  txn: string | null;
-  outcome: string | null;
-}
-
 /** Read-only listing of the inbox (`jobs` table, see `src/jobs/inbox.ts`), newest first. */
 function createJobReader(db: Db) {
-  const toJob = (r: JobRow): InboxJob => ({
-    jobId: r.job_id,
-    seq: r.seq,
-    device: r.device,
-    kind: r.kind,
-    state: r.state,
-    contentHash: r.content_hash,
-    receivedAt: r.received_at,
-    expiresAt: r.expires_at ?? undefined,
-    replyTo: r.reply_to ?? undefined,
-    transaction: r.txn ?? undefined,
-    outcome: r.outcome === null ? undefined : (JSON.parse(r.outcome) as StoredOutcome),
-  });
-  const cols =
-    "job_id, seq, device, kind, state, content_hash, received_at, expires_at, reply_to, txn, outcome";
+  const cols = JOB_COLUMNS;
   return {
     get(jobId: string) {
       const r = db
