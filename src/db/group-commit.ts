@@ -114,11 +114,6 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
   let diskFull = false;
 
   /** SQLite reports a full disk as SQLITE_FULL; the OS as ENOSPC. */
-  function isDiskFull(e: unknown): boolean {
-    const code = errnoOf(e).errno;
-    return code === "SQLITE_FULL" || code === "ENOSPC";
-  }
-
   function refuseForDiskFull(e: unknown): CodedError {
     const err = new CodedError(
       "audit_unavailable",
@@ -284,4 +279,16 @@ function errnoOf(e: unknown): { errno?: string } {
   return typeof e === "object" && e !== null && "code" in e && typeof e.code === "string"
     ? { errno: e.code }
     : {};
+}
+
+/**
+ * A full disk under the data directory: SQLite's SQLITE_FULL or the OS's ENOSPC from a direct
+ * write, or a batch the group commit refused for it (`audit_unavailable`, reason `disk_full`).
+ * Nothing was written in either case, so the work may be tried again once space returns.
+ */
+export function isDiskFull(e: unknown): boolean {
+  if (e instanceof CodedError)
+    return e.code === "audit_unavailable" && e.details["reason"] === "disk_full";
+  const code = errnoOf(e).errno;
+  return code === "SQLITE_FULL" || code === "ENOSPC";
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { isPrintable, type DeviceSnapshot } from "../../drivers/snapshot.ts";
+import type { DeviceSnapshot } from "../../drivers/snapshot.ts";
 import type { DeviceRuntime } from "../devices/runtime.ts";
+import { isDiskFull } from "../db/group-commit.ts";
 import { CodedError, isCodedError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { renderTemplate } from "../templates/index.ts";
@@ -8,19 +9,13 @@ import type { RfidConfig } from "../rfid/config.ts";
 import { runRfidJob } from "../rfid/run.ts";
 import { runEpaperJob } from "../epaper/run.ts";
 import { isOeplTagRuntime } from "../epaper/runtime.ts";
+import { confirmPrinted, repeat } from "./confirm.ts";
 import type { JobEnvelope } from "./envelope.ts";
 import type { Inbox, StoredOutcome } from "./inbox.ts";
 import type { AuditAppend, AuditEvent, DeviceEventSend, Reply, ReplySend } from "./ports.ts";
 
 /** How long printing pauses before trying again while the data directory's disk is full. */
 const DISK_FULL_RETRY_MS = 1000;
-
-/** A full disk under the data directory: from the group commit, or from a direct write. */
-function isDiskFull(e: unknown): boolean {
-  if (isCodedError(e)) return e.code === "audit_unavailable" && e.details["reason"] === "disk_full";
-  const code = typeof e === "object" && e !== null && "code" in e ? e.code : undefined;
-  return code === "SQLITE_FULL" || code === "ENOSPC";
-}
 
 /** States from which a job may (still) go to the device; anything else ran already. */
 const RUNNABLE_STATES: ReadonlySet<string> = new Set(["accepted", "queued", "held"]);
@@ -365,7 +360,7 @@ export function createDeviceQueue(
       return inDoubt(isCodedError(e) ? e.code : "device_offline", "write failed");
     }
     // (No "sent" write: a restart treats dispatching and sent alike, as in doubt.)
-    let confirmed = await confirm(device, confirmTimeoutMs);
+    let confirmed = await confirmPrinted(device, confirmTimeoutMs);
     // The connection that carried the bytes dropped: a device answering on a new connection
     // with an empty buffer may simply never have received them (issue #4 §3).
     if (device.connectionLosses !== losses) confirmed = { ok: false, reason: "connection_lost" };
@@ -465,44 +460,4 @@ export function createDeviceQueue(
       await running;
     },
   };
-}
-
-/**
- * Confirms a print by status read-back: the device must answer, be free of faults, and have no
- * format left in its buffer. A device that stops answering leaves the job in doubt.
- */
-async function confirm(
-  device: DeviceRuntime,
-  timeoutMs: number,
-): Promise<{ ok: true } | { ok: false; reason: string }> {
-  const deadline = Date.now() + timeoutMs;
-  let last: DeviceSnapshot | undefined;
-  for (;;) {
-    last = await device.queryStatus();
-    const pending = (last.counters.formatsInBuffer ?? 0) + (last.counters.labelsRemaining ?? 0);
-    // A fault that appears after the label printed (paper ran out on it) does not undo it: a
-    // device that counts its buffered formats (ZPL `~HS`) and reports none left has printed it.
-    const counts = last.counters.formatsInBuffer !== undefined;
-    if (pending === 0 && (isPrintable(last) || (counts && last.reachability === "online")))
-      return { ok: true };
-    if (Date.now() >= deadline) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  if (last.reachability !== "online")
-    return {
-      ok: false,
-      reason: last.reachability === "no-response" ? "device_no_response" : "device_offline",
-    };
-  return {
-    ok: false,
-    reason:
-      last.conditions.length > 0 ? `device_fault:${last.conditions.join("+")}` : "not_confirmed",
-  };
-}
-
-function repeat(bytes: Uint8Array, n: number): Uint8Array {
-  if (n <= 1) return bytes;
-  const out = new Uint8Array(bytes.byteLength * n);
-  for (let i = 0; i < n; i++) out.set(bytes, i * bytes.byteLength);
-  return out;
 }
