@@ -33,6 +33,14 @@ export const ERROR_CODES = {
     retryable: true,
     summary: "the device reports a fault (media out, head open, …)",
   },
+  device_quarantined: {
+    retryable: false,
+    summary: "the device's identity differs from the registered one; it takes no work (Art. 17)",
+  },
+  device_paused: {
+    retryable: true,
+    summary: "the device is paused by an operator (device command pause)",
+  },
   device_no_response: {
     retryable: true,
     summary: "the device did not answer its status request in time",

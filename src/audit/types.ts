@@ -53,6 +53,7 @@ export const AUDIT_ACTIONS = [
   "payload.purged",
   "checkpoint.published",
   "job.resolved",
+  "device.test_print",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

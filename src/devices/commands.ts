@@ -6,9 +6,17 @@ import type { Logger } from "../log.ts";
 import { isAllowedReplyTopic, parseDeviceCmdTopic, type Topics } from "../mqtt/topics.ts";
 import { compareIdentity } from "./identity.ts";
 import type { DeviceManager } from "./manager.ts";
+import { runTestPrint } from "./test-print.ts";
 
 /** The device commands (issue #4 §5), on `{base}/{site}/device/{dev}/cmd/{name}`. */
-export const DEVICE_COMMANDS = ["status", "pause", "resume", "cancel", "identify"] as const;
+export const DEVICE_COMMANDS = [
+  "status",
+  "pause",
+  "resume",
+  "cancel",
+  "identify",
+  "test_print",
+] as const;
 export type DeviceCommand = (typeof DEVICE_COMMANDS)[number];
 
 const requestSchema = z.strictObject({
@@ -54,11 +62,16 @@ export interface DeviceCommandsOptions {
  * - `cancel`: every job not yet dispatched is failed with `cancelled` (its producer is told);
  *   a job whose bytes already left is not touched.
  * - `identify`: reads the device's identity now and compares it with the registered one.
+ * - `test_print`: prints a synthetic test label (src/devices/test-print.ts); no waybill data.
  */
 export function createDeviceCommands(o: DeviceCommandsOptions) {
   const log = o.logger.child({ component: "device-commands" });
 
-  async function run(device: string, name: DeviceCommand): Promise<Record<string, unknown>> {
+  async function run(
+    device: string,
+    name: DeviceCommand,
+    operator: string | undefined,
+  ): Promise<Record<string, unknown>> {
     const rt = o.manager.devices.get(device)!;
     switch (name) {
       case "status":
@@ -85,6 +98,16 @@ export function createDeviceCommands(o: DeviceCommandsOptions) {
           mismatch: compareIdentity(expected, reported) ?? null,
         };
       }
+      case "test_print":
+        return runTestPrint({
+          rt,
+          queueLength: o.manager.queues.get(device)?.length ?? 0,
+          gateway: o.manager.gateway,
+          operator,
+          audit: o.audit,
+          clock: o.clock,
+          confirmTimeoutMs: o.manager.deviceConfig(device)?.confirm_timeout_ms ?? 5000,
+        });
     }
   }
 
@@ -138,7 +161,7 @@ export function createDeviceCommands(o: DeviceCommandsOptions) {
         throw new CodedError("device_unknown", `no device '${device}' on this gateway`);
       if (!(DEVICE_COMMANDS as readonly string[]).includes(name))
         throw new CodedError("invalid_request", `unknown command '${name}'`, { path: "name" });
-      const data = await run(device, name as DeviceCommand);
+      const data = await run(device, name as DeviceCommand, req.operator);
       o.audit({
         action: "device.command",
         outcome: "ok",

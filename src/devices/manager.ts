@@ -37,12 +37,16 @@ export interface DeviceManagerOptions {
  * jobs, moving held ones off a faulted member.
  */
 export interface DeviceManager {
+  /** This gateway's id (config `gateway`). */
+  readonly gateway: string;
   readonly devices: ReadonlyMap<string, DeviceRuntime>;
   readonly queues: ReadonlyMap<string, DeviceQueue>;
   readonly simulators: ReadonlyMap<string, HostedSimulator>;
   /** The simulated OpenEPaperLink AP of the `oepl` tags with `simulator: true` (fault injection). */
   readonly oeplSimulator: OeplApSimulator | undefined;
   readonly pools: Pools;
+  /** The configuration of device `id`. */
+  deviceConfig(id: string): DeviceConfig | undefined;
   /** The retained `device/{dev}/state` document. */
   stateDocument(id: string): Record<string, unknown> | undefined;
   /** The retained `device/{dev}/description` document. */
@@ -202,7 +206,9 @@ export async function createDeviceManager(o: DeviceManagerOptions): Promise<Devi
   }
 
   return {
+    gateway: config.gateway,
     devices,
+    deviceConfig: (id) => configs.get(id),
     queues,
     simulators,
     oeplSimulator: oepl.simulator,

@@ -12,6 +12,7 @@ import {
   noResponseSnapshot,
   type DeviceSnapshot,
 } from "../../drivers/snapshot.ts";
+import { CodedError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { compareIdentity, type ExpectedIdentity, type IdentityMismatch } from "./identity.ts";
 
@@ -77,6 +78,11 @@ export interface DeviceRuntime {
    * connection drops or a write fails, since the device may have lost its memory.
    */
   compile(label: Label): Uint8Array;
+  /**
+   * Runs `fn` with the device to itself (a `test_print`): a job that comes to the device meanwhile
+   * waits in `waitPrintable` (not held) until `fn` settles. Only one such run at a time.
+   */
+  exclusive?<T>(fn: () => Promise<T>): Promise<T>;
   /** Writes to the device, opening the connection if needed. Rejects with `device_offline`. */
   write(bytes: Uint8Array): Promise<void>;
   /**
@@ -134,6 +140,8 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
 
   let quarantined: Quarantine | undefined;
   let hold = false;
+  /** Settles when the current {@link DeviceRuntime.exclusive} run ends. */
+  let exclusiveRun: Promise<void> | undefined;
 
   async function ensureOpen(): Promise<boolean> {
     if (o.transport.isOpen) return true;
@@ -297,10 +305,22 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
         throw e;
       }
     },
+    exclusive(fn) {
+      if (exclusiveRun !== undefined)
+        return Promise.reject(new CodedError("busy", "the device is running another command"));
+      const p = fn();
+      exclusiveRun = p.then(
+        () => undefined,
+        () => undefined,
+      );
+      void exclusiveRun.then(() => (exclusiveRun = undefined));
+      return p;
+    },
     async waitPrintable(onHeld, stopped) {
       let held = false;
       const retryMs = Math.min(o.statusPollMs, 1000);
       for (;;) {
+        while (exclusiveRun !== undefined) await exclusiveRun;
         if (stopped()) return undefined;
         const s = await queryStatus();
         if (isPrintable(s) && !quarantined && !hold) return s;
