@@ -54,6 +54,10 @@ export const AUDIT_ACTIONS = [
   "checkpoint.published",
   "job.resolved",
   "device.test_print",
+  "broker.connect_refused",
+  "broker.publish_refused",
+  "broker.subscribe_refused",
+  "management.refused",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
