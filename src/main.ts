@@ -22,6 +22,7 @@ import { createPayloadPurger } from "./jobs/payload-purge.ts";
 import { createIntake } from "./jobs/intake.ts";
 import type { Reply } from "./jobs/ports.ts";
 import { recoverUnfinished } from "./jobs/recovery.ts";
+import { createAskDevice } from "./jobs/ask-device.ts";
 import type { Logger } from "./log.ts";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./mqtt/broker.ts";
 import { connectMqtt, type MqttConnection } from "./mqtt/connection.ts";
@@ -87,7 +88,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   });
   const auditAppend = web.observeAudit(createAuditAppend(audit, config));
   // Operators, clients, approvals, lockdown, waybill life cycle (issue #8).
-  const access = createAccessLayer({ db, keys, config, audit: auditAppend });
+  const access = createAccessLayer({ db, keys, config, audit: auditAppend, clock });
   const inbox = createInbox(db, createSealer(keys));
   const transaction = <T>(fn: () => T): T => db.transaction(fn)();
   // Group commit (issue #7): inbox inserts and print.dispatched records share one fsync per batch.
@@ -142,9 +143,14 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       port: config.mqtt.embedded.port,
       access: access.brokerAccess,
       onRefused: access.onBrokerRefused,
+      tls: config.mqtt.embedded.tls,
     });
     cleanups.push(() => broker?.close());
-    logger.info({ host: broker.host, port: broker.port }, "embedded MQTT broker listening");
+    cleanups.push(() => access.refusals.stop());
+    logger.info(
+      { host: broker.host, port: broker.port, tls_port: broker.tlsPort },
+      "embedded MQTT broker listening",
+    );
   }
   const brokerUrl =
     config.mqtt.url ??
@@ -383,7 +389,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // Jobs left unfinished by the previous run are recovered BEFORE the job topics are subscribed
   // (announce): a new job must never be mistaken for a leftover and run, or be declared in doubt,
   // twice.
-  recoverUnfinished({
+  // Devices that can tell whether an interrupted job reached them are asked first (issue #9).
+  await recoverUnfinished({
     inbox,
     audit: auditAppend,
     reply: sendReply,
@@ -391,6 +398,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     clock,
     logger,
     enqueue: (d, j) => deviceManager.enqueue(d, j),
+    askDevice: createAskDevice({ devices, inbox, timeoutMs: 3000 }),
   });
   recoveryDone();
   await announce(mqttConn);

@@ -15,10 +15,23 @@ export interface BrokerIdentity {
   readonly role: AccessRole | undefined;
 }
 
+/** How a CONNECT arrived: which listener, and the identity its TLS handshake verified. */
+export interface ConnectVia {
+  /** Anonymous access (`allow_anonymous`) applies to the plain, loopback listener only. */
+  readonly listener: "plain" | "tls";
+  /**
+   * The subject CN of a client certificate verified against the listener's CA, when the TLS
+   * listener takes it as the client id (`use_identity_as_username`); username and password are
+   * then ignored, as Mosquitto does.
+   */
+  readonly certificateIdentity?: string | undefined;
+}
+
 export interface BrokerAccess {
   authenticate(
     username: string | undefined,
     password: Uint8Array | undefined,
+    via?: ConnectVia,
   ): Promise<BrokerIdentity | undefined>;
   mayPublish(who: BrokerIdentity, topic: string): boolean;
   maySubscribe(who: BrokerIdentity, filter: string): boolean;
@@ -39,9 +52,16 @@ export function createBrokerAccess(o: {
     return c && c.status === "active" ? c.role : undefined;
   };
   return {
-    async authenticate(username, password) {
+    async authenticate(username, password, via = { listener: "plain" }) {
+      if (via.certificateIdentity !== undefined) {
+        // The CA vouched for the name; the clients table says whether it may connect and as what.
+        const c = o.clients.get(via.certificateIdentity);
+        return c && c.status === "active" ? { kind: "client", id: c.id, role: c.role } : undefined;
+      }
       if (username === undefined || username === "") {
-        return o.allowAnonymous ? { kind: "anonymous", id: "", role: undefined } : undefined;
+        return o.allowAnonymous && via.listener === "plain"
+          ? { kind: "anonymous", id: "", role: undefined }
+          : undefined;
       }
       const pw = Buffer.from(password ?? new Uint8Array());
       if (username === o.internal.username) {

@@ -8,7 +8,9 @@ import { createApprovalStore } from "./approvals.ts";
 import { createBrokerAccess } from "./broker-access.ts";
 import { createClientStore } from "./clients.ts";
 import { createLockdownStore } from "./lockdown.ts";
+import type { BrokerRefusal } from "../mqtt/broker.ts";
 import { createOperatorStore } from "./operators.ts";
+import { createRefusalAudit } from "./refusal-audit.ts";
 import { createAccessService } from "./service.ts";
 import { createWaybillStore } from "./waybills.ts";
 
@@ -17,7 +19,13 @@ import { createWaybillStore } from "./waybills.ts";
  * waybill life cycle) for `main.ts` and the CLI, which share the database: every check reads
  * the tables, so a change made by the CLI applies to the running daemon at once.
  */
-export function createAccessLayer(o: { db: Db; keys: Keys; config: Config; audit: AuditAppend }) {
+export function createAccessLayer(o: {
+  db: Db;
+  keys: Keys;
+  config: Config;
+  audit: AuditAppend;
+  clock?: () => number;
+}) {
   const operators = createOperatorStore(o.db);
   const approvals = createApprovalStore(o.db, operators);
   const lockdown = createLockdownStore(o.db, operators);
@@ -53,18 +61,10 @@ export function createAccessLayer(o: { db: Db; keys: Keys; config: Config; audit
     allowAnonymous: o.config.mqtt.embedded.allow_anonymous,
     internal,
   });
-  const onBrokerRefused = (what: "connect" | "publish" | "subscribe", id: string | undefined) => {
-    try {
-      o.audit({
-        action: "client.refused",
-        outcome: "rejected",
-        reason: `not_authorized:${what}`,
-        ...(id !== undefined && /^[A-Za-z0-9_.-]{1,64}$/.test(id) && { client: id }),
-      });
-    } catch {
-      // The audit log's own failure path raises the alert; a refusal stays a refusal.
-    }
-  };
+  // Refused connects, publishes and subscribes: the first few per source and minute one by one,
+  // the rest as one summary per source (refusal-audit.ts), so a flood cannot fill the log.
+  const refusals = createRefusalAudit({ audit: o.audit, clock: o.clock ?? Date.now });
+  const onBrokerRefused = (r: BrokerRefusal) => refusals.record(r);
   return {
     operators,
     approvals,
@@ -76,6 +76,7 @@ export function createAccessLayer(o: { db: Db; keys: Keys; config: Config; audit
     internal,
     brokerAccess,
     onBrokerRefused,
+    refusals,
   };
 }
 

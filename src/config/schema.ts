@@ -2,6 +2,7 @@ import { z } from "zod";
 import { rfidSchema } from "../rfid/config.ts";
 import { accessSchema, waybillsSchema } from "./access-schema.ts";
 import { auditSchema } from "./audit-schema.ts";
+import { embeddedTlsSchema } from "./broker-schema.ts";
 import { clusterSchema } from "../cluster/config.ts";
 import { alertsSchema, httpSchema } from "./web-schema.ts";
 
@@ -181,6 +182,8 @@ export const configSchema = z.strictObject({
           allow_anonymous: z.boolean().default(false),
           host: z.string().default("127.0.0.1"),
           port: port().default(1883),
+          /** A TLS listener beside the plain one, with client certificates (broker-schema.ts). */
+          tls: embeddedTlsSchema.optional(),
         })
         .refine((e) => !e.allow_anonymous || ["127.0.0.1", "::1", "localhost"].includes(e.host), {
           error: "allow_anonymous needs a loopback host (127.0.0.1, ::1 or localhost)",

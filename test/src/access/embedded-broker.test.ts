@@ -41,7 +41,7 @@ describe("embedded broker access control (aedes hooks)", () => {
         allowAnonymous: false,
         internal: { username: "labelgate-gw1", password: "internal-secret" },
       }),
-      onRefused: (what) => refused.push(what),
+      onRefused: (r) => refused.push(r.what),
     });
     url = `mqtt://127.0.0.1:${broker.port}`;
   });

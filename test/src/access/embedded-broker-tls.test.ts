@@ -1,0 +1,200 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import mqtt, { type MqttClient } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBrokerAccess } from "../../../src/access/broker-access.ts";
+import { createClientStore, type ClientStore } from "../../../src/access/clients.ts";
+import { validateConfig } from "../../../src/config/load.ts";
+import { openDatabase, type Db } from "../../../src/db/open.ts";
+import { silentLogger } from "../../../src/log.ts";
+import { startGateway } from "../../../src/main.ts";
+import {
+  startEmbeddedBroker,
+  type BrokerRefusal,
+  type EmbeddedBroker,
+} from "../../../src/mqtt/broker.ts";
+import { makeTestPki, type Identity, type TestPki } from "../../cluster/certs.ts";
+import { freePort } from "../../helpers/net.ts";
+import { CLIENTS, connect, trySubscribe } from "./broker-scenario.ts";
+
+/**
+ * The embedded broker's TLS listener (issue #8 §5: TLS client certificates when TLS is on). A
+ * throwaway CA made with openssl issues the server's and the clients' certificates; a second CA
+ * issues one the broker must not accept. With `use_identity_as_username` the certificate's CN is
+ * the client id, whatever username the client sends, and that client's role decides its ACL.
+ */
+
+const SITE = "labelgate/demo";
+
+/** Resolves on CONNACK 0; rejects on a refused CONNACK, a TLS error or a closed socket. */
+function connectTls(
+  port: number,
+  ca: string,
+  id: Identity | undefined,
+  extra: { username?: string; password?: string } = {},
+): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const c = mqtt.connect(`mqtts://127.0.0.1:${port}`, {
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      clientId: `tls-${Math.random().toString(16).slice(2, 8)}`,
+      ca: readFileSync(ca),
+      ...(id && { cert: readFileSync(id.cert), key: readFileSync(id.key) }),
+      ...extra,
+    });
+    c.once("connect", () => resolve(c));
+    c.once("error", (e) => {
+      c.end(true);
+      reject(e);
+    });
+    c.once("close", () => reject(new Error("connection closed before CONNACK")));
+  });
+}
+
+describe("embedded broker TLS listener with client certificates", () => {
+  let dir: string;
+  let db: Db;
+  let clients: ClientStore;
+  let broker: EmbeddedBroker;
+  let pki: TestPki;
+  let foreign: TestPki;
+  const refused: BrokerRefusal[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "labelgate-tls-"));
+    pki = makeTestPki(join(dir, "pki"));
+    foreign = makeTestPki(join(dir, "foreign"));
+    db = openDatabase(join(dir, "labelgate.db"));
+    clients = createClientStore(db);
+    for (const c of Object.values(CLIENTS)) await clients.add(c.id, c.role, c.password, Date.now());
+    broker = await startEmbeddedBroker({
+      host: "127.0.0.1",
+      port: 0,
+      access: createBrokerAccess({
+        clients,
+        site: SITE,
+        allowAnonymous: true, // on the plain loopback listener only, never over TLS
+        internal: { username: "labelgate-gw1", password: "internal-secret" },
+      }),
+      onRefused: (r) => refused.push(r),
+      tls: {
+        host: "127.0.0.1",
+        port: 0,
+        cert: pki.server.cert,
+        key: pki.server.key,
+        ca: pki.ca,
+        require_certificate: true,
+        use_identity_as_username: true,
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await broker.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses a client without a certificate, even with a valid password", async () => {
+    const before = refused.length;
+    await expect(
+      connectTls(broker.tlsPort!, pki.ca, undefined, {
+        username: CLIENTS.ws12.id,
+        password: CLIENTS.ws12.password,
+      }),
+    ).rejects.toThrow();
+    await expect.poll(() => refused.slice(before).map((r) => r.cause)).toContain("tls_handshake");
+  });
+
+  it("refuses a certificate from another CA with a known client's CN", async () => {
+    const before = refused.length;
+    await expect(
+      connectTls(broker.tlsPort!, pki.ca, foreign.client(CLIENTS.ws12.id)),
+    ).rejects.toThrow();
+    await expect.poll(() => refused.slice(before).map((r) => r.cause)).toContain("tls_handshake");
+  });
+
+  it("refuses a valid certificate whose CN is no active client (CONNACK 5)", async () => {
+    await expect(connectTls(broker.tlsPort!, pki.ca, pki.client("ws-99"))).rejects.toThrow(
+      /not authorized/i,
+    );
+    expect(refused.at(-1)).toMatchObject({
+      what: "connect",
+      client: "ws-99",
+      cause: "certificate",
+    });
+    clients.setStatus(CLIENTS.ws13.id, "disabled", Date.now());
+    try {
+      await expect(
+        connectTls(broker.tlsPort!, pki.ca, pki.client(CLIENTS.ws13.id)),
+      ).rejects.toThrow(/not authorized/i);
+    } finally {
+      clients.setStatus(CLIENTS.ws13.id, "active", Date.now());
+    }
+  });
+
+  it("identifies a client by its certificate's CN and applies that client's ACL", async () => {
+    // ws-12's certificate, claiming to be the supervisor by username: the CN wins.
+    const ws12 = await connectTls(broker.tlsPort!, pki.ca, pki.client(CLIENTS.ws12.id), {
+      username: CLIENTS.sup.id,
+      password: "not-read",
+    });
+    const sup = await connectTls(broker.tlsPort!, pki.ca, pki.client(CLIENTS.sup.id));
+    const gw = await connect(`mqtt://127.0.0.1:${broker.port}`, CLIENTS.gw);
+    try {
+      const got: string[] = [];
+      ws12.on("message", (topic) => got.push(topic));
+      const granted = await trySubscribe(ws12, [
+        `${SITE}/reply/${CLIENTS.sup.id}/#`,
+        `${SITE}/gateway/gw1/alert`,
+        `${SITE}/reply/${CLIENTS.ws12.id}/#`,
+      ]);
+      expect(granted).toEqual([false, false, true]);
+      // The supervisor's certificate gets the supervisor's ACL (positive control).
+      expect(await trySubscribe(sup, [`${SITE}/gateway/gw1/alert`])).toEqual([true]);
+      await gw.publishAsync(`${SITE}/reply/${CLIENTS.ws12.id}/x`, "{}", { qos: 1 });
+      await expect.poll(() => got).toEqual([`${SITE}/reply/${CLIENTS.ws12.id}/x`]);
+    } finally {
+      await ws12.endAsync();
+      await sup.endAsync();
+      await gw.endAsync();
+    }
+  });
+
+  it("keeps the plain listener on loopback, where anonymous access is configured", async () => {
+    const anon = await connect(`mqtt://127.0.0.1:${broker.port}`, undefined);
+    await anon.endAsync();
+  });
+});
+
+describe("a gateway with mqtt.embedded.tls", () => {
+  it("serves certificate clients on the TLS port; the configuration refuses a TLS block without a CA", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "labelgate-gwtls-"));
+    const pki = makeTestPki(join(dir, "pki"));
+    const [port, tlsPort] = [await freePort(), await freePort()];
+    const tls = { host: "127.0.0.1", port: tlsPort, cert: pki.server.cert, key: pki.server.key };
+    expect(() =>
+      validateConfig({ mqtt: { embedded: { enabled: true, port, tls } } }, "test"),
+    ).toThrow(/ca/);
+    const config = validateConfig(
+      { data_dir: dir, mqtt: { embedded: { enabled: true, port, tls: { ...tls, ca: pki.ca } } } },
+      "test",
+    );
+    const gateway = await startGateway({ config, logger: silentLogger() });
+    try {
+      const side = createClientStore(openDatabase(join(dir, "labelgate.db")));
+      await side.add("sup-7", "supervisor", "sup7-secret-pw", Date.now());
+      const sup = await connectTls(tlsPort, pki.ca, pki.client("sup-7"));
+      const states: string[] = [];
+      sup.on("message", (_t, p) => states.push(p.toString()));
+      await sup.subscribeAsync(`${SITE}/gateway/gw1/state`, { qos: 1 });
+      await expect.poll(() => states.join(), { timeout: 10_000 }).toContain('"online"');
+      await sup.endAsync();
+      await expect(connectTls(tlsPort, pki.ca, undefined)).rejects.toThrow();
+    } finally {
+      await gateway.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
