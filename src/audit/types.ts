@@ -58,6 +58,7 @@ export const AUDIT_ACTIONS = [
   "broker.publish_refused",
   "broker.subscribe_refused",
   "management.refused",
+  "operator.password_set",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
