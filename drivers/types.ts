@@ -65,8 +65,15 @@ export interface DeviceIdentity {
 /** An identity exchange: the bytes to send and a reader that assembles the reply. */
 export interface IdentityQuery {
   request: Uint8Array;
-  /** Feed reply bytes; returns the identity once the reply is complete, else undefined. */
-  createReader(): { push(chunk: Uint8Array): DeviceIdentity | undefined };
+  /**
+   * Feed reply bytes; returns the identity once the reply is complete, else undefined. `end()`,
+   * when present, is asked at the caller's timeout for what the device did answer (a device that
+   * ignores one of several queries still names its model).
+   */
+  createReader(): {
+    push(chunk: Uint8Array): DeviceIdentity | undefined;
+    end?(): DeviceIdentity | undefined;
+  };
 }
 
 /** A driver: data plus small functions (DESIGN.md §6). */

@@ -3,6 +3,7 @@
  * standard mode over TCP 9100, serial or USB (reference/device-protocols.md §3).
  */
 import { defineDriver } from "../types.ts";
+import { escposIdentityQuery } from "./identity.ts";
 import { compileEscpos } from "./compile.ts";
 import { escposStatusQuery } from "./status.ts";
 
@@ -16,4 +17,5 @@ export const escpos = defineDriver({
   jobKinds: ["label.print"],
   compile: compileEscpos,
   status: escposStatusQuery,
+  identity: escposIdentityQuery,
 });

@@ -1,7 +1,8 @@
 /**
  * Device-side simulator of an ESC/POS printer (reference/device-protocols.md §3, §9): host bytes
  * in, status bytes and printed labels out. A label is every byte up to and including a cut
- * (`GS V`). `DLE EOT n` is answered at once with one byte; with `GS a n` enabled, a 4-byte ASB
+ * (`GS V`). `DLE EOT n` is answered at once with one byte; `GS I n` (n = 65–69) with its printer
+ * information block (model, serial, firmware configurable); with `GS a n` enabled, a 4-byte ASB
  * block is pushed whenever a fault changes. Faults (cover open, paper end, near end, cutter
  * error) hold labels until they clear; `garbage` puts junk before the next reply.
  */
@@ -11,6 +12,10 @@ import {
   type EscposRealtimeStatus,
 } from "../../firmware-protocols/escpos/status.ts";
 import { createEscposStreamParser } from "../../firmware-protocols/escpos/stream-parser.ts";
+import {
+  PRINTER_INFO,
+  encodePrinterInfoReply,
+} from "../../firmware-protocols/escpos/printer-info.ts";
 
 export interface EscposSimulatorSink {
   reply(bytes: Uint8Array): void;
@@ -29,7 +34,28 @@ export interface EscposSimulator {
 
 export const ESCPOS_GARBAGE = Uint8Array.of(0xff, 0x00, 0x41);
 
-export function createEscposSimulator(sink: EscposSimulatorSink): EscposSimulator {
+/** Who the simulated printer says it is (`GS I` printer information B). */
+export interface EscposSimulatorIdentity {
+  /** `GS I 67` (default the synthetic `TM-T88VI`). */
+  model?: string;
+  /** `GS I 68` (default the synthetic `X5SIM000001`). */
+  serial?: string;
+  /** `GS I 65` (default `30.01 ESC/POS`). */
+  firmware?: string;
+}
+
+export function createEscposSimulator(
+  sink: EscposSimulatorSink,
+  identity: EscposSimulatorIdentity = {},
+): EscposSimulator {
+  // GS I n, n = 65–69: printer information B (Epson ESC/POS Command Reference, "GS I").
+  const info: Record<number, string> = {
+    [PRINTER_INFO.FIRMWARE]: identity.firmware ?? "30.01 ESC/POS",
+    [PRINTER_INFO.MAKER]: "SIMULATED",
+    [PRINTER_INFO.MODEL]: identity.model ?? "TM-T88VI",
+    [PRINTER_INFO.SERIAL]: identity.serial ?? "X5SIM000001",
+    [PRINTER_INFO.TYPE]: "INTERNATIONAL",
+  };
   const parser = createEscposStreamParser();
   const faults = new Set<EscposFault>();
   const held: Uint8Array[] = [];
@@ -76,6 +102,11 @@ export function createEscposSimulator(sink: EscposSimulatorSink): EscposSimulato
             if (ev.n >= 1 && ev.n <= 4) reply(Uint8Array.of(r[ev.n - 1] ?? 0x12));
             // DLE EOT is not part of a label: take its three bytes back out of the job.
             job.splice(-3, 3);
+          } else if (ev.type === "command" && ev.name === "GS I") {
+            // A query, not part of a label: its three bytes come back out of the job.
+            job.splice(-3, 3);
+            const text = info[ev.params[0] ?? 0];
+            if (text !== undefined) reply(encodePrinterInfoReply(text));
           } else if (ev.type === "command" && ev.name === "GS a") {
             asb = (ev.params[0] ?? 0) !== 0;
           } else if (ev.type === "command" && ev.name === "GS V") {

@@ -4,6 +4,7 @@
  * status.ts, the device side in simulator.ts and interpret.ts.
  */
 import { defineDriver } from "../types.ts";
+import { tsplIdentityQuery } from "./identity.ts";
 import { compileTspl } from "./compile.ts";
 import { tsplStatusQuery } from "./status.ts";
 
@@ -25,4 +26,5 @@ export const tscTspl = defineDriver({
   jobKinds: ["label.print"],
   compile: compileTspl,
   status: tsplStatusQuery,
+  identity: tsplIdentityQuery,
 });

@@ -5,11 +5,18 @@
  * - The stream goes through the device-side parser; a job is every byte since the previous job
  *   up to and including its `PRINT` line (immediate commands taken out), printed or held whole.
  * - `ESC ! ?` is answered with the status byte, `ESC ! S` with the 8-byte frame, `ESC ! R` resets.
+ * - `~!T` is answered with the model name, `OUT GETSETTING$("SYSTEM","INFORMATION","SERIAL")`
+ *   with the serial number (both configurable); neither is part of a job.
  * - Faults (head open, paper jam, media out, ribbon out, paused, cover open) hold jobs until they
  *   clear; `buffer_full` shows in `!S` b2; `garbage` puts junk before the next reply; silence
  *   leaves status requests unanswered.
  */
 import { createTsplStreamParser } from "../../firmware-protocols/tspl/stream-parser.ts";
+import {
+  SERIAL_SETTING,
+  encodeModelNameReply,
+  encodeOutReply,
+} from "../../firmware-protocols/tspl/identity.ts";
 import {
   encodeTsplExtendedStatus,
   encodeTsplStatusByte,
@@ -47,7 +54,20 @@ export interface TsplSimulator {
 /** Junk sent before the next status reply by the `garbage` fault (no STX among it). */
 export const TSPL_GARBAGE = Uint8Array.of(0xff, 0x41, 0x0d, 0x0a, 0x00);
 
-export function createTsplSimulator(sink: TsplSimulatorSink): TsplSimulator {
+/** Who the simulated printer says it is. */
+export interface TsplSimulatorIdentity {
+  /** The `~!T` reply (default the synthetic `TE210`). */
+  model?: string;
+  /** `GETSETTING$("SYSTEM","INFORMATION","SERIAL")` (default the synthetic `T0SIM0000001`). */
+  serial?: string;
+}
+
+export function createTsplSimulator(
+  sink: TsplSimulatorSink,
+  identity: TsplSimulatorIdentity = {},
+): TsplSimulator {
+  const model = identity.model ?? "TE210";
+  const serial = identity.serial ?? "T0SIM0000001";
   const parser = createTsplStreamParser();
   const faults = new Set<TsplFault>();
   const held: Uint8Array[] = [];
@@ -118,6 +138,12 @@ export function createTsplSimulator(sink: TsplSimulatorSink): TsplSimulator {
               held.length = 0;
               faults.clear();
             }
+          } else if (ev.type === "command" && (ev.name === "~!T" || ev.name === "OUT")) {
+            // Queries, not part of a job: the line comes back out of the job's bytes.
+            received.splice(-(ev.end - ev.offset));
+            const args = new TextDecoder("latin1").decode(ev.args).replace(/\s+/g, "");
+            if (ev.name === "~!T") reply(encodeModelNameReply(model));
+            else if (args.toUpperCase() === SERIAL_SETTING) reply(encodeOutReply(serial));
           } else if (ev.type === "command" && ev.name === "PRINT") {
             const job = Uint8Array.from(received);
             received = [];

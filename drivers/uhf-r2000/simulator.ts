@@ -3,7 +3,7 @@
  * frames in, replies out, over a shared {@link TagField}. No I/O, no timers; `src/simulators/`
  * hosts it on a serial PTY, loopback TCP or an in-memory transport.
  *
- * Answers 0x72 (firmware), 0x76/0x77 (output power), 0x89 (real-time inventory: one record per
+ * Answers 0x72 (firmware), 0x68 (reader identifier), 0x76/0x77 (output power), 0x89 (real-time inventory: one record per
  * tag, then the round end), 0x81 read, 0x82 write, 0x83 lock, each with the result codes of the
  * reference table. After every write or lock it hands the whole field's memory to
  * `sink.printed` as JSON (the host writes it as `<n>.json`). Faults: antenna missing (0x22),
@@ -13,6 +13,7 @@ import {
   CMD,
   createR2000Decoder,
   encodeFirmwareReply,
+  encodeReaderIdentifierReply,
   encodeInventoryEnd,
   encodeInventoryTag,
   encodeOutputPowerReply,
@@ -56,6 +57,8 @@ export interface R2000SimulatorOptions {
   firmware?: FirmwareVersion;
   /** The reader's address in replies (default 0x01). */
   address?: number;
+  /** Reported by 0x68, 12 bytes (default the synthetic `00…00 01`). */
+  identifier?: Uint8Array;
 }
 
 export interface R2000Simulator {
@@ -114,6 +117,7 @@ export function createR2000Simulator(o: R2000SimulatorOptions): R2000Simulator {
   const field = o.field ?? createTagField();
   const address = o.address ?? 0x01;
   const firmware = o.firmware ?? { major: 1, minor: 3 };
+  const identifier = o.identifier ?? Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
   const decoder = createR2000Decoder();
   let power = 30;
   let silent = false;
@@ -164,6 +168,8 @@ export function createR2000Simulator(o: R2000SimulatorOptions): R2000Simulator {
     switch (command) {
       case CMD.GET_FIRMWARE_VERSION:
         return send(encodeFirmwareReply(address, firmware));
+      case CMD.GET_READER_IDENTIFIER:
+        return send(encodeReaderIdentifierReply(address, identifier));
       case CMD.GET_OUTPUT_POWER:
         return send(encodeOutputPowerReply(address, power));
       case CMD.SET_OUTPUT_POWER: {

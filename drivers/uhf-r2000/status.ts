@@ -12,7 +12,9 @@ import {
   createR2000Decoder,
   describeResultCode,
   encodeGetFirmwareVersion,
+  encodeGetReaderIdentifier,
   parseFirmwareVersion,
+  parseReaderIdentifier,
 } from "../../firmware-protocols/r2000/index.ts";
 
 /** `raw.protocol` of snapshots made from 0x72. */
@@ -75,25 +77,57 @@ export const r2000StatusQuery: StatusQuery = {
   },
 };
 
-/** What 0x72 tells about the unit (the shape of the driver definition's identity reply). */
+/** What 0x72 and 0x68 tell about the unit (the shape of the driver definition's identity reply). */
 export interface R2000Identity {
   model?: string;
   firmware?: string;
+  serial?: string;
 }
 
-/** Identity: model `R2000` and the firmware version `major.minor` from 0x72. */
+/**
+ * Identity: model `R2000`, the firmware version `major.minor` from 0x72 and, as the serial, the
+ * 12-byte reader identifier from 0x68 in hex. Both requests go in one write; the identity is
+ * complete once both replies came (a 1-byte result code instead of a reply leaves that part
+ * out). `end()` gives what came before the caller's timeout.
+ */
 export const r2000IdentityQuery = {
-  request: encodeGetFirmwareVersion(BROADCAST_ADDRESS),
-  createReader(): { push(chunk: Uint8Array): R2000Identity | undefined } {
-    const r = firmwareReader<R2000Identity | null>(
-      (data) => ({ model: "R2000", firmware: `${data[0] ?? 0}.${data[1] ?? 0}` }),
-      () => null,
-    );
+  request: Uint8Array.from([
+    ...encodeGetFirmwareVersion(BROADCAST_ADDRESS),
+    ...encodeGetReaderIdentifier(BROADCAST_ADDRESS),
+  ]),
+  createReader(): {
+    push(chunk: Uint8Array): R2000Identity | undefined;
+    end(): R2000Identity | undefined;
+  } {
+    const decoder = createR2000Decoder();
+    let firmware: string | null | undefined;
+    let serial: string | null | undefined;
+    let seen = 0;
+    const result = (): R2000Identity | undefined =>
+      firmware === undefined && serial === undefined
+        ? undefined
+        : {
+            model: "R2000",
+            ...(typeof firmware === "string" && { firmware }),
+            ...(typeof serial === "string" && { serial }),
+          };
     return {
       push(chunk) {
-        const v = r.push(chunk);
-        return v === null ? {} : v;
+        seen += chunk.length;
+        for (const ev of decoder.push(chunk)) {
+          if (ev.type !== "frame") continue;
+          if (ev.command === CMD.GET_FIRMWARE_VERSION) {
+            const v = parseFirmwareVersion(ev.data);
+            firmware = v === undefined ? null : `${v.major}.${v.minor}`;
+          } else if (ev.command === CMD.GET_READER_IDENTIFIER)
+            serial = parseReaderIdentifier(ev.data) ?? null;
+        }
+        if (firmware !== undefined && serial !== undefined) return result() ?? {};
+        // A line of other traffic and no identity replies: give up with what there is.
+        if (seen >= MAX_STATUS_REPLY_BYTES) return result() ?? {};
+        return undefined;
       },
+      end: result,
     };
   },
 };

@@ -25,6 +25,7 @@ const FIXED: Record<string, [string, number]> = {
   "1d68": ["GS h", 1],
   "1d77": ["GS w", 1],
   "1d61": ["GS a", 1],
+  "1d49": ["GS I", 1],
   "1c26": ["FS &", 0],
   "1c2e": ["FS .", 0],
   "1004": ["DLE EOT", 1],

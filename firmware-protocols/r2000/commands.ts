@@ -8,6 +8,13 @@ import { encodeFrame } from "./frame.ts";
 
 /** Command bytes (§5.2 command list). */
 export const CMD = {
+  /**
+   * 0x68 get reader identifier: a 12-byte identifier the vendor (or site) stores in the reader
+   * (R2000 "UHF RFID Reader Serial Interface Protocol" command table, cmd_get_reader_identifier;
+   * 0x67 sets it) [unverified on hardware: the reference §5.2 list does not carry it; the code
+   * and layout are those of the vendor SDKs' v3.x command table].
+   */
+  GET_READER_IDENTIFIER: 0x68,
   RESET: 0x70,
   GET_FIRMWARE_VERSION: 0x72,
   SET_OUTPUT_POWER: 0x76,
@@ -49,6 +56,9 @@ const frame = (address: number, command: number, data: number[] | Uint8Array = [
 
 export const encodeGetFirmwareVersion = (address: number): Uint8Array =>
   frame(address, CMD.GET_FIRMWARE_VERSION);
+
+export const encodeGetReaderIdentifier = (address: number): Uint8Array =>
+  frame(address, CMD.GET_READER_IDENTIFIER);
 
 /** One output power for every antenna, in dBm (0–33 on common modules). */
 export const encodeSetOutputPower = (address: number, dbm: number): Uint8Array =>
@@ -105,6 +115,18 @@ export interface FirmwareVersion {
 /** Reply to 0x72: `Major(1) Minor(1)`. */
 export const parseFirmwareVersion = (data: Uint8Array): FirmwareVersion | undefined =>
   data.length === 2 ? { major: data[0] ?? 0, minor: data[1] ?? 0 } : undefined;
+
+/** Bytes of the reader identifier (0x68). */
+export const READER_IDENTIFIER_BYTES = 12;
+
+/** Reply to 0x68: the 12-byte identifier as 24 upper-case hex digits; undefined otherwise. */
+export const parseReaderIdentifier = (data: Uint8Array): string | undefined =>
+  data.length === READER_IDENTIFIER_BYTES
+    ? [...data]
+        .map((b) => b.toString(16).padStart(2, "0"))
+        .join("")
+        .toUpperCase()
+    : undefined;
 
 /** Reply to 0x77: one power byte (dBm) for all antennas, or one per antenna (first one kept). */
 export const parseOutputPower = (data: Uint8Array): number | undefined =>
@@ -217,6 +239,13 @@ export const encodeResultReply = (address: number, command: number, code: number
 
 export const encodeFirmwareReply = (address: number, v: FirmwareVersion): Uint8Array =>
   frame(address, CMD.GET_FIRMWARE_VERSION, [v.major, v.minor]);
+
+/** Device side: the 0x68 reply carrying a 12-byte identifier. */
+export function encodeReaderIdentifierReply(address: number, identifier: Uint8Array): Uint8Array {
+  if (identifier.length !== READER_IDENTIFIER_BYTES)
+    throw new RangeError(`reader identifier must be ${READER_IDENTIFIER_BYTES} bytes`);
+  return frame(address, CMD.GET_READER_IDENTIFIER, identifier);
+}
 
 export const encodeOutputPowerReply = (address: number, dbm: number): Uint8Array =>
   frame(address, CMD.GET_OUTPUT_POWER, [dbm]);

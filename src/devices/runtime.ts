@@ -167,7 +167,7 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
         unsubscribe();
         resolve(id);
       };
-      const t = setTimeout(() => finish(undefined), o.statusTimeoutMs);
+      const t = setTimeout(() => finish(reader.end?.()), o.statusTimeoutMs);
       const unsubscribe = o.transport.onData((chunk) => {
         const id = reader.push(chunk);
         if (id) finish(id);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   CMD,
   encodeFirmwareReply,
+  encodeReaderIdentifierReply,
   encodeFrame,
   encodeSetOutputPower,
   encodeResultReply,
@@ -52,16 +53,36 @@ describe("uhf-r2000 status and identity (firmware version 0x72)", () => {
     });
   });
 
-  it("identity: model R2000 and the firmware version the simulator reports", () => {
+  it("identity: model R2000, the firmware (0x72) and the reader identifier (0x68) as serial", () => {
+    // 0x68 get reader identifier: A0 03 FF 68 F6 (check = −(A0+03+FF+68) mod 256).
+    expect([...uhfR2000.identity!.request]).toEqual([
+      0xa0, 0x03, 0xff, 0x72, 0xec, 0xa0, 0x03, 0xff, 0x68, 0xf6,
+    ]);
     const replies: Uint8Array[] = [];
+    const id = Uint8Array.of(0x52, 0x32, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34);
     const sim = createR2000Simulator({
       field: createTagField(),
       firmware: { major: 2, minor: 7 },
+      identifier: id,
       sink: { reply: (b) => replies.push(b), printed: () => undefined },
     });
     sim.receive(uhfR2000.identity!.request);
+    expect([...replies[1]!]).toEqual([...encodeReaderIdentifierReply(1, id)]);
+    expect([...replies[1]!.subarray(0, 4)]).toEqual([0xa0, 0x0f, 0x01, 0x68]);
     const r = uhfR2000.identity!.createReader();
-    expect(r.push(replies[0]!)).toEqual({ model: "R2000", firmware: "2.7" });
+    expect(r.push(replies[0]!)).toBeUndefined();
+    expect(r.push(replies[1]!)).toEqual({
+      model: "R2000",
+      firmware: "2.7",
+      serial: "523200000000000000001234",
+    });
+    // A reader without 0x68 (a result code back) still reports model and firmware.
+    const r2 = uhfR2000.identity!.createReader();
+    r2.push(replies[0]!);
+    expect(r2.push(encodeResultReply(1, CMD.GET_READER_IDENTIFIER, 0x41))).toEqual({
+      model: "R2000",
+      firmware: "2.7",
+    });
   });
 
   it("the simulator checks parameters: power out of range 0x48, unknown command 0x41", () => {

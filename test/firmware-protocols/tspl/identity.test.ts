@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import {
+  MODEL_NAME_REQUEST,
+  SERIAL_REQUEST,
+  createTsplLineDecoder,
+  encodeModelNameReply,
+  encodeOutReply,
+} from "../../../firmware-protocols/tspl/identity.ts";
+import { tscTspl } from "../../../drivers/tspl/index.ts";
+import { createTsplSimulator } from "../../../drivers/tspl/simulator.ts";
+
+const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
+
+describe("TSPL identity (~!T, OUT GETSETTING$ SERIAL)", () => {
+  it("requests are the manual's commands, byte for byte", () => {
+    expect([...MODEL_NAME_REQUEST]).toEqual([0x7e, 0x21, 0x54, 0x0d, 0x0a]);
+    expect([...SERIAL_REQUEST]).toEqual(
+      ascii('OUT GETSETTING$("SYSTEM","INFORMATION","SERIAL")\r\n'),
+    );
+    expect([...tscTspl.identity!.request]).toEqual([...MODEL_NAME_REQUEST, ...SERIAL_REQUEST]);
+  });
+
+  it("replies: model + CR, OUT value + CR LF; non-printable text is refused", () => {
+    expect([...encodeModelNameReply("TE210")]).toEqual([...ascii("TE210"), 0x0d]);
+    expect([...encodeOutReply("T0SIM0000001")]).toEqual([...ascii("T0SIM0000001"), 0x0d, 0x0a]);
+    expect(() => encodeOutReply("A\rB")).toThrow(RangeError);
+  });
+
+  it("the line decoder gives the same lines split at every offset and skips a stray status frame", () => {
+    const stream = Uint8Array.from([
+      0x02,
+      0x40,
+      0x40,
+      0x40,
+      0x40,
+      0x03,
+      0x0d,
+      0x0a, // a late ESC ! S reply
+      ...encodeModelNameReply("TE210"),
+      ...encodeOutReply("T0SIM0000001"),
+    ]);
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const d = createTsplLineDecoder();
+      const evs = [...d.push(stream.subarray(0, cut)), ...d.push(stream.subarray(cut))];
+      expect(evs.filter((e) => e.type === "line").map((e) => (e as { text: string }).text)).toEqual(
+        ["TE210", "T0SIM0000001"],
+      );
+      expect(evs.filter((e) => e.type === "malformed")).toHaveLength(1);
+    }
+  });
+
+  it("the simulator answers both queries byte for byte with its configured serial, outside any job", () => {
+    const replies: number[] = [];
+    const printed: Uint8Array[] = [];
+    const sim = createTsplSimulator(
+      { reply: (b) => replies.push(...b), printed: (j) => printed.push(j.bytes) },
+      { model: "TTP-244 Pro", serial: "T0SIM0000099" },
+    );
+    const job = new TextEncoder().encode("SIZE 50 mm,30 mm\r\nCLS\r\nPRINT 1,1\r\n");
+    sim.receive(Uint8Array.from([...tscTspl.identity!.request, ...job]));
+    expect(replies).toEqual([
+      ...encodeModelNameReply("TTP-244 Pro"),
+      ...encodeOutReply("T0SIM0000099"),
+    ]);
+    expect(printed.map((b) => [...b])).toEqual([[...job]]);
+    const r = tscTspl.identity!.createReader();
+    expect(r.push(Uint8Array.from(replies))).toEqual({
+      model: "TTP-244 Pro",
+      serial: "T0SIM0000099",
+    });
+  });
+
+  it("a printer that answers only ~!T gives the model at the timeout (end), none gives undefined", () => {
+    const r = tscTspl.identity!.createReader();
+    expect(r.push(encodeModelNameReply("TE210"))).toBeUndefined();
+    expect(r.end?.()).toEqual({ model: "TE210" });
+    expect(tscTspl.identity!.createReader().end?.()).toBeUndefined();
+  });
+});
