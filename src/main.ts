@@ -306,7 +306,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   });
 
   // Management requests (DESIGN.md §3): other modules register their actions on this router.
-  const management = createManagementRouter({ topics: t, publish, clock, logger });
+  const management = createManagementRouter({
+    topics: t,
+    publish,
+    clock,
+    logger,
+    authorize: access.managementAuth,
+  });
   registerAccessActions(management, access);
   // In-doubt jobs are resolved by a supervisor, never automatically (issue #9).
   registerJobActions(management, {

@@ -53,6 +53,8 @@ export interface OperatorStore {
   get(id: string): Operator | undefined;
   list(): Operator[];
   setStatus(id: string, status: OperatorStatus, now: number): Operator;
+  /** Sets (or replaces) the operator's password (scrypt); at least 8 characters. */
+  setPassword(id: string, password: string, now: number): Promise<Operator>;
   /** True when the operator exists, is active and the password matches (scrypt, constant time). */
   verifyPassword(id: string, password: string): Promise<boolean>;
   /** True when the id names an active operator with one of the roles. */
@@ -96,6 +98,21 @@ export function createOperatorStore(db: Db): OperatorStore {
         .run(status, now, id);
       if (info.changes !== 1)
         throw new CodedError("invalid_request", `no operator '${id}'`, { path: "id" });
+      return toOp(getStmt.get(id)!);
+    },
+    async setPassword(id, password, now) {
+      if (password.length < 8)
+        throw new CodedError("invalid_request", "password: at least 8 characters", {
+          path: "password",
+        });
+      if (!getStmt.get(id))
+        throw new CodedError("invalid_request", `no operator '${id}'`, { path: "id" });
+      const hash = await hashPassword(password);
+      db.prepare("UPDATE operators SET password_hash = ?, updated_at = ? WHERE id = ?").run(
+        hash,
+        now,
+        id,
+      );
       return toOp(getStmt.get(id)!);
     },
     async verifyPassword(id, password) {

@@ -114,6 +114,12 @@ export function createAccessService(d: AccessServiceDeps) {
       d.audit({ action: "operator.added", outcome: "ok", reason: role, operator: id });
       return op;
     },
+    /** The operator's own credential for the console and management requests. */
+    async setOperatorPassword(id: string, password: string, now: number): Promise<Operator> {
+      const op = await d.operators.setPassword(id, password, now);
+      d.audit({ action: "operator.password_set", outcome: "ok", operator: id });
+      return op;
+    },
     /** Takes effect at once: new jobs and queued, unsent jobs of `id` are refused. */
     setOperatorStatus(id: string, active: boolean, now: number): Operator {
       const op = d.operators.setStatus(id, active ? "active" : "disabled", now);

@@ -8,6 +8,7 @@ import { createApprovalStore } from "./approvals.ts";
 import { createBrokerAccess } from "./broker-access.ts";
 import { createClientStore } from "./clients.ts";
 import { createLockdownStore } from "./lockdown.ts";
+import { createManagementAuth } from "./management-auth.ts";
 import type { BrokerRefusal } from "../mqtt/broker.ts";
 import { createOperatorStore } from "./operators.ts";
 import { createRefusalAudit } from "./refusal-audit.ts";
@@ -65,7 +66,10 @@ export function createAccessLayer(o: {
   // the rest as one summary per source (refusal-audit.ts), so a flood cannot fill the log.
   const refusals = createRefusalAudit({ audit: o.audit, clock: o.clock ?? Date.now });
   const onBrokerRefused = (r: BrokerRefusal) => refusals.record(r);
+  // A management request that names an acting operator must carry that operator's credential.
+  const managementAuth = createManagementAuth({ operators, audit: o.audit });
   return {
+    managementAuth,
     operators,
     approvals,
     lockdown,

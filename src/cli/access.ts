@@ -101,6 +101,12 @@ export const operatorsCli = {
       },
       true,
     ),
+  password: (o: SiteOptions, id: string) =>
+    withAccess(o, async (a) => {
+      await a.service.setOperatorPassword(id, await readSecretLine(), Date.now());
+      console.log(`operator ${id}: password set`);
+      return 0;
+    }),
   setStatus: (o: SiteOptions, id: string, active: boolean) =>
     withAccess(o, (a) => {
       a.service.setOperatorStatus(id, active, Date.now());

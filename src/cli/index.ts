@@ -215,6 +215,16 @@ siteOptions(
   process.exitCode = await (await accessCli()).operatorsCli.setStatus(o, id, false);
 });
 siteOptions(
+  operators
+    .command("password")
+    .description(
+      "set an operator's password (console login, credential of management requests) from stdin",
+    )
+    .argument("<id>"),
+).action(async (id: string, o: Site) => {
+  process.exitCode = await (await accessCli()).operatorsCli.password(o, id);
+});
+siteOptions(
   operators.command("enable").description("enable an operator again").argument("<id>"),
 ).action(async (id: string, o: Site) => {
   process.exitCode = await (await accessCli()).operatorsCli.setStatus(o, id, true);

@@ -37,6 +37,11 @@ export function createManagementRouter(d: {
   publish: (topic: string, payload: ManagementResponse) => void;
   clock: () => number;
   logger: Logger;
+  /**
+   * Runs before every handler; throws a CodedError to refuse the request (it is answered with
+   * that error). The access layer binds the acting operator here (src/access/management-auth.ts).
+   */
+  authorize?: (action: string, req: ManagementRequest) => Promise<void>;
 }): ManagementRouter {
   const handlers = new Map<string, ManagementHandler>();
   const prefix = d.topics.gatewayRequest("");
@@ -88,6 +93,7 @@ export function createManagementRouter(d: {
         return true;
       }
       try {
+        await d.authorize?.(action, req);
         const data = await handler(req, d.clock());
         respond({ status: "ok", data });
       } catch (e) {

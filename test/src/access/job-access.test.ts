@@ -13,6 +13,8 @@ import { exampleJob, newJobId } from "../../helpers/jobs.ts";
 const JOB_TOPIC = "labelgate/demo/device/zpl-1/job";
 const REPLY = "labelgate/demo/reply/ws-12";
 const REQ = "labelgate/demo/gateway/gw1/request/";
+/** Each operator's own (synthetic) password, the credential of their management requests. */
+const CREDENTIAL = (operator: string) => `pw-${operator}-synthetic`;
 const RESP = "labelgate/demo/gateway/gw1/response/";
 
 let waybillSeq = 0;
@@ -57,10 +59,13 @@ describe("job access control", () => {
     const keys = loadOrCreateKeys(g.dataDir);
     const audit = createAuditAppend(openAuditLog({ db, keys, config, clock: now }), config);
     side = createAccessLayer({ db, keys, config, audit });
-    await side.service.addOperator("E1", "operator", now());
-    await side.service.addOperator("E2", "operator", now());
-    await side.service.addOperator("E3", "operator", now());
-    await side.service.addOperator("S1", "supervisor", now());
+    for (const [id, role] of [
+      ["E1", "operator"],
+      ["E2", "operator"],
+      ["E3", "operator"],
+      ["S1", "supervisor"],
+    ] as const)
+      await side.service.addOperator(id, role, now(), CREDENTIAL(id));
   });
   afterAll(async () => {
     db.close();
@@ -79,9 +84,15 @@ describe("job access control", () => {
     return r.json;
   }
   const errorOf = (r: Record<string, unknown>) => r["error"] as Record<string, unknown>;
+  /** A management request; the acting operator's own credential is added unless given. */
   async function request(action: string, body: Record<string, unknown>) {
     const transaction = newJobId("tx");
-    await g.probe.publish(REQ + action, JSON.stringify({ ...body, transaction }));
+    const op = body["operator"];
+    const credential = typeof op === "string" && !("credential" in body) && CREDENTIAL(op);
+    await g.probe.publish(
+      REQ + action,
+      JSON.stringify({ ...body, ...(credential && { credential }), transaction }),
+    );
     const r = await g.probe.waitFor(
       (m) => m.topic === RESP + action && m.json["transaction"] === transaction,
       15_000,
@@ -275,6 +286,61 @@ describe("job access control", () => {
         "waybill.reprinted:ok:approved_over_limit",
       ]),
     );
+  });
+
+  it("a management request acts only with the acting operator's own credential; refusals are audited", async () => {
+    const lockdowns = () => g.auditRows().filter((r) => r.action === "lockdown.set").length;
+    const before = lockdowns();
+    const missing = await request("lockdown.set", {
+      operator: "S1",
+      reason: "drill",
+      credential: undefined,
+    });
+    expect(missing).toMatchObject({
+      status: "error",
+      error: { code: "not_authorized", path: "credential", reason: "credential_missing" },
+    });
+    // E2 knows their own password, not the supervisor's: acting as S1 with it is refused.
+    const forged = await request("lockdown.set", {
+      operator: "S1",
+      reason: "drill",
+      credential: CREDENTIAL("E2"),
+    });
+    expect(forged).toMatchObject({
+      status: "error",
+      error: { code: "not_authorized", reason: "credential_invalid" },
+    });
+    expect(JSON.stringify(forged)).not.toContain(CREDENTIAL("E2"));
+    expect(await request("lockdown.status", {})).toMatchObject({
+      status: "ok",
+      data: { lockdown: { active: false } },
+    });
+    expect(actions()).toEqual(
+      expect.arrayContaining([
+        "management.refused:rejected:not_authorized:credential_missing:lockdown.set",
+        "management.refused:rejected:not_authorized:credential_invalid:lockdown.set",
+      ]),
+    );
+    expect(lockdowns()).toBe(before);
+    // A supervisor's own credential works; a disabled operator's no longer does.
+    expect(await request("lockdown.set", { operator: "S1", reason: "drill" })).toMatchObject({
+      status: "ok",
+    });
+    expect(await request("lockdown.lift", { operator: "S1", reason: "drill over" })).toMatchObject({
+      status: "ok",
+    });
+    side.service.setOperatorStatus("E3", false, now());
+    try {
+      expect(
+        await request("approval.request", {
+          operator: "E3",
+          action: "print.bulk",
+          reason: "tote labels",
+        }),
+      ).toMatchObject({ status: "error", error: { code: "not_authorized" } });
+    } finally {
+      side.service.setOperatorStatus("E3", true, now());
+    }
   });
 
   it("bulk print: over bulk_print_copies it needs a granted approval of another supervisor; denied ones do not count", async () => {

@@ -34,8 +34,8 @@ describe("job.resolve over MQTT management requests", () => {
     const keys = loadOrCreateKeys(g.dataDir);
     const audit = createAuditAppend(openAuditLog({ db, keys, config, clock: Date.now }), config);
     const side = createAccessLayer({ db, keys, config, audit });
-    await side.service.addOperator("S9", "supervisor", Date.now());
-    await side.service.addOperator("E9", "operator", Date.now());
+    await side.service.addOperator("S9", "supervisor", Date.now(), "pw-S9-synthetic");
+    await side.service.addOperator("E9", "operator", Date.now(), "pw-E9-synthetic");
   });
   afterAll(async () => {
     db.close();
@@ -65,7 +65,9 @@ describe("job.resolve over MQTT management requests", () => {
 
   async function request(body: Record<string, unknown>) {
     const transaction = `t-${Math.random().toString(16).slice(2)}`;
-    await g.probe.publish(REQUEST, JSON.stringify({ ...body, transaction }));
+    // The acting operator's own credential (README "Management requests").
+    const credential = `pw-${String(body["operator"])}-synthetic`;
+    await g.probe.publish(REQUEST, JSON.stringify({ ...body, credential, transaction }));
     return (
       await g.probe.waitFor(
         (m) => m.topic === RESPONSE && m.json["transaction"] === transaction,
