@@ -50,6 +50,8 @@ export const FAULT_CONDITIONS: ReadonlySet<Condition> = new Set<Condition>([
 export interface DeviceCounters {
   labelsRemaining?: number;
   formatsInBuffer?: number;
+  /** 1 while the device holds part of a format whose end has not arrived (ZPL `~HS`). */
+  partialFormat?: number;
   voidCount?: number;
   batteryMv?: number;
   rssi?: number;

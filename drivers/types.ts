@@ -76,6 +76,15 @@ export interface IdentityQuery {
   };
 }
 
+/**
+ * A counter exchange: the bytes to send and a reader that returns the count once the reply is
+ * complete (ZPL: SGD `odometer.total_label_count`).
+ */
+export interface CounterQuery {
+  request: Uint8Array;
+  createReader(): { push(chunk: Uint8Array): number | undefined };
+}
+
 /** A driver: data plus small functions (DESIGN.md §6). */
 export interface DriverDefinition {
   /** Stable id; appears in audit records, never changes once released. */
@@ -93,6 +102,13 @@ export interface DriverDefinition {
   status: StatusQuery;
   /** Reads the device's identity (model, firmware, serial); absent when the protocol has none. */
   identity?: IdentityQuery;
+  /**
+   * Reads the device's lifetime label count (non-volatile, one per label printed). The
+   * dispatcher stores it with each label job before the bytes go out, so that after a crash the
+   * device can tell whether an in-doubt job printed (src/jobs/device-verdict.ts). Absent when the
+   * device has no such counter.
+   */
+  labelCounter?: CounterQuery;
   /**
    * Interactive execution for jobs that need a dialogue with the device (RFID write → read back
    * → lock, with a result per step). When present, the dispatcher uses it for `rfid.encode` and

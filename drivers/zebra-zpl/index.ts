@@ -5,6 +5,7 @@
  */
 import { defineDriver } from "../types.ts";
 import { compileZpl, createZplCompiler } from "./compile.ts";
+import { zplLabelCounterQuery } from "./counter.ts";
 import { zplIdentityQuery } from "./identity.ts";
 import { encodeLabelZpl } from "./rfid.ts";
 import { zplStatusQuery } from "./status.ts";
@@ -27,5 +28,6 @@ export const zebraZpl = defineDriver({
   createCompiler: (profile) => createZplCompiler(profile),
   status: zplStatusQuery,
   identity: zplIdentityQuery,
+  labelCounter: zplLabelCounterQuery,
   execute: encodeLabelZpl,
 });

@@ -14,6 +14,10 @@
  *   graphic as `^GF`, so a renderer that has no printer memory draws what the printer prints;
  *   `^ID` deletes; a format holding `^DF` is stored, not printed, and `^XF` recalls it;
  *   `~JR` (or {@link ZplSimulator.restart}) clears memory like a power cycle;
+ * - `! U1 getvar "odometer.total_label_count"` is answered with the lifetime label count in
+ *   quotes (firmware-protocols/zpl/sgd.ts); the count survives a power cycle (it is the printer's
+ *   non-volatile odometer) and starts at {@link ZplSimulatorOptions.labelCount}, so a host that
+ *   stores it can carry it across restarts of the simulator itself;
  * - while a fault (media out, head open, ribbon out) or a pause is active, formats are held, as
  *   a printer keeps them in its buffer, and printed in order once everything has cleared.
  */
@@ -29,14 +33,27 @@ import {
 import { STX, decodeLatin1 } from "../../firmware-protocols/zpl/bytes.ts";
 import { decodeGraphicData, encodeZ64 } from "../../firmware-protocols/zpl/graphics.ts";
 import { encodeHqesReply, HQES_ERROR } from "../../firmware-protocols/zpl/hqes.ts";
+import {
+  encodeSgdValue,
+  parseSgdCommand,
+  SGD_TOTAL_LABEL_COUNT,
+} from "../../firmware-protocols/zpl/sgd.ts";
 import { unzlibSync, zlibSync } from "fflate";
 
 /** Where the simulator's outputs go. Both calls are synchronous, from inside `receive()`. */
 export interface ZplSimulatorSink {
   /** Bytes the printer sends back to the host. */
   reply(bytes: Uint8Array): void;
-  /** A format the printer printed; `index` counts printed formats from 1. */
-  printed(format: { index: number; bytes: Uint8Array; preview?: Uint8Array }): void;
+  /**
+   * A format the printer printed; `index` counts printed formats from 1 (this instance),
+   * `labelCount` is the odometer after it (one label per format).
+   */
+  printed(format: {
+    index: number;
+    bytes: Uint8Array;
+    preview?: Uint8Array;
+    labelCount?: number;
+  }): void;
 }
 
 export type ZplSimulatorFault = "media_out" | "head_open" | "ribbon_out" | "paused";
@@ -51,6 +68,8 @@ export interface ZplSimulatorOptions {
   bufferCapacity?: number;
   /** Label length reported in `~HS` dddd, in dots (default 1200). */
   labelLengthDots?: number;
+  /** The odometer's `odometer.total_label_count` at power-on (default 0). */
+  labelCount?: number;
 }
 
 export interface ZplSimulatorState {
@@ -62,6 +81,8 @@ export interface ZplSimulatorState {
   held: number;
   /** Formats printed so far. */
   printed: number;
+  /** The lifetime label count (`odometer.total_label_count`). */
+  labelCount: number;
   /** Formats dropped by `~JA`. */
   cancelled: number;
   /** `malformed` events from the stream parser. */
@@ -140,6 +161,7 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
   let silent = false;
   let garbagePending = false;
   let printed = 0;
+  let labelCount = options.labelCount ?? 0;
   let cancelled = 0;
   let malformed = 0;
   const graphics = new Map<string, { total: number; perRow: number; data: string }>();
@@ -215,8 +237,9 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
 
   const print = (bytes: Uint8Array): void => {
     printed++;
+    labelCount++;
     const preview = expandGraphics(bytes);
-    sink.printed({ index: printed, bytes, ...(preview !== undefined && { preview }) });
+    sink.printed({ index: printed, bytes, labelCount, ...(preview !== undefined && { preview }) });
   };
 
   const flushHeld = (): void => {
@@ -258,6 +281,14 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
       case "malformed":
         malformed++;
         return;
+      case "sgd": {
+        // Only the label counter is answered; other names are left to wrappers (the RFID
+        // printer answers rfid.error.response) and go unanswered here.
+        const c = parseSgdCommand(ev.line);
+        if (!silent && c?.verb === "getvar" && c.name === SGD_TOTAL_LABEL_COUNT)
+          sink.reply(encodeSgdValue(String(labelCount)));
+        return;
+      }
       case "control":
         controls.push(ev.command + ev.params);
         if (controls.length > MAX_CONTROLS_KEPT) controls.shift();
@@ -336,6 +367,7 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
         garbagePending,
         held: held.length,
         printed,
+        labelCount,
         cancelled,
         malformed,
         controls: [...controls],

@@ -53,7 +53,12 @@ export function snapshotFromHostStatus(s: StatusEvent, at: number): DeviceSnapsh
     reachability: "online",
     state,
     conditions,
-    counters: { formatsInBuffer: s.formatsInBuffer, labelsRemaining: s.labelsRemaining },
+    counters: {
+      formatsInBuffer: s.formatsInBuffer,
+      labelsRemaining: s.labelsRemaining,
+      // Only when set: a half-received format matters to in-doubt settling (issue #9).
+      ...(s.partialFormat && { partialFormat: 1 }),
+    },
     raw: { protocol: ZPL_STATUS_PROTOCOL, text: s.strings.join("\n"), at },
   };
 }

@@ -12,7 +12,9 @@
  * case-insensitively.
  *
  * Events: `format` with the exact bytes from `^XA` to `^XZ` (minus any control commands that
- * arrived inside), `control` for each `~` command, and `malformed` for garbage outside a format.
+ * arrived inside), `control` for each `~` command, `sgd` for each Set/Get/Do line outside a format
+ * (`! U1 getvar "name"` up to its LF; Zebra Programming Guide, "SGD Command Structure"), and
+ * `malformed` for garbage outside a format.
  * The parser never throws and keeps its whole state across `push` calls, so a stream split at
  * any offset gives the same events.
  */
@@ -47,6 +49,12 @@ export type ZplStreamEvent =
       offset: number;
       /** True when the command arrived inside a format. */
       inFormat: boolean;
+    }
+  | {
+      type: "sgd";
+      /** The line from `!` up to (not including) its LF, CR removed, at most 256 characters. */
+      line: string;
+      offset: number;
     }
   | { type: "malformed"; code: ZplStreamMalformedCode; offset: number };
 
@@ -113,6 +121,11 @@ const upper = (b: number): string => String.fromCharCode(b >= 0x61 && b <= 0x7a 
 /** Longest parameter text kept for an open-ended control command (e.g. `~DG` data). */
 const MAX_CONTROL_PARAMS_KEPT = 256;
 
+/** `!` — starts an SGD command line outside a format. */
+const BANG = 0x21;
+/** Longest SGD line kept (the rest of a longer line is dropped). */
+const MAX_SGD_LINE = 256;
+
 export function createZplStreamParser(options: ZplStreamParserOptions = {}): ZplStreamParser {
   const maxFormatBytes = options.maxFormatBytes ?? 8 * 1024 * 1024;
   let formatPrefix = CARET;
@@ -130,6 +143,7 @@ export function createZplStreamParser(options: ZplStreamParserOptions = {}): Zpl
     | { kind: "none" }
     | { kind: "caret"; name: string; bytes: number[]; offset: number }
     | { kind: "caretParam"; name: "CC" | "CT" }
+    | { kind: "sgd"; line: string; offset: number }
     | { kind: "tilde"; name: string; offset: number }
     | {
         kind: "tildeParams";
@@ -273,6 +287,13 @@ export function createZplStreamParser(options: ZplStreamParserOptions = {}): Zpl
         sub = { kind: "none" };
         return;
       }
+      case "sgd": {
+        if (b === LF) {
+          events.push({ type: "sgd", line: sub.line, offset: sub.offset });
+          sub = { kind: "none" };
+        } else if (b !== CR && sub.line.length < MAX_SGD_LINE) sub.line += String.fromCharCode(b);
+        return;
+      }
       case "none":
         break;
     }
@@ -289,6 +310,11 @@ export function createZplStreamParser(options: ZplStreamParserOptions = {}): Zpl
     }
     if (inFormat) {
       appendFormat(b);
+      return;
+    }
+    if (b === BANG) {
+      garbageRun = false;
+      sub = { kind: "sgd", line: "!", offset: pos };
       return;
     }
     // Outside a format, white space between commands is ignored, as a printer does.

@@ -62,6 +62,13 @@ export interface DeviceRuntime {
   queryStatus(): Promise<DeviceSnapshot>;
   /** Reads the device's identity now; undefined when the driver has none or no reply came. */
   identify(): Promise<DeviceIdentity | undefined>;
+  /**
+   * Reads the device's lifetime label count now (the driver's `labelCounter`), serialized with
+   * the status polls; undefined when the driver has none, no valid reply came within the status
+   * timeout, or the device is quarantined (another unit's counter proves nothing). Absent on
+   * runtimes that are not byte streams.
+   */
+  readLabelCounter?(): Promise<number | undefined>;
   /** Set while the device's identity does not match the registered one: no jobs go to it. */
   quarantine(): Quarantine | undefined;
   /** An operator hold (`pause` command): jobs wait as for a fault until it is released. */
@@ -176,6 +183,28 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
     });
   }
 
+  function readCounter(): Promise<number | undefined> {
+    const q = o.driver.labelCounter;
+    if (q === undefined) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const reader = q.createReader();
+      let done = false;
+      const finish = (n: number | undefined) => {
+        if (done) return;
+        done = true;
+        clearTimeout(t);
+        unsubscribe();
+        resolve(n);
+      };
+      const t = setTimeout(() => finish(undefined), o.statusTimeoutMs);
+      const unsubscribe = o.transport.onData((chunk) => {
+        const n = reader.push(chunk);
+        if (n !== undefined) finish(n);
+      });
+      o.transport.write(q.request).catch(() => finish(undefined));
+    });
+  }
+
   /** On every new connection: is this the registered unit? (Art. 17) */
   async function verifyIdentity(): Promise<void> {
     if (o.expectedIdentity === undefined || o.driver.identity === undefined) return;
@@ -282,6 +311,13 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
     queryStatus,
     identify() {
       const p = chain.then(async () => ((await ensureOpen()) ? readIdentity() : undefined));
+      chain = p.catch(() => undefined);
+      return p;
+    },
+    readLabelCounter() {
+      const p = chain.then(async () =>
+        (await ensureOpen()) && !quarantined ? readCounter() : undefined,
+      );
       chain = p.catch(() => undefined);
       return p;
     },

@@ -10,6 +10,7 @@ import { runRfidJob } from "../rfid/run.ts";
 import { runEpaperJob } from "../epaper/run.ts";
 import { isOeplTagRuntime } from "../epaper/runtime.ts";
 import { confirmPrinted, repeat } from "./confirm.ts";
+import { isSettled } from "./device-verdict.ts";
 import type { JobEnvelope } from "./envelope.ts";
 import type { Inbox, StoredOutcome } from "./inbox.ts";
 import type { AuditAppend, AuditEvent, DeviceEventSend, Reply, ReplySend } from "./ports.ts";
@@ -317,6 +318,12 @@ export function createDeviceQueue(
     const bytes = repeat(one, env.payload.copies);
     const digest = createHash("sha256").update(bytes).digest("hex");
 
+    // A device that counts its labels is asked for the count before the bytes leave, stored with
+    // the job: after a crash the count tells whether it printed (src/jobs/device-verdict.ts). Only
+    // a settled device's count is kept: formats still in its buffer would move it later.
+    const counts = device.driver.labelCounter !== undefined && device.readLabelCounter;
+    const labelCount = counts && isSettled(ready) ? await device.readLabelCounter?.() : undefined;
+
     // Audit before print: the record is durable (its group-commit batch synced) before the first
     // byte goes out. A failed commit throws audit_unavailable: the queue stops, the alert goes out.
     await d.commit(() => {
@@ -330,6 +337,14 @@ export function createDeviceQueue(
         ...(waybillNo !== undefined && { waybillNo }),
       });
       d.inbox.setState(jobId, "dispatching", d.clock());
+      if (counts)
+        d.inbox.recordDispatch({
+          device: device.id,
+          jobId,
+          labelCount,
+          labels: env.payload.copies,
+          at: d.clock(),
+        });
     });
 
     /** Bytes may have reached the printer: reported and audited, never sent again by itself. */

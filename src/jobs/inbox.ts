@@ -86,7 +86,31 @@ CREATE TABLE IF NOT EXISTS jobs (
   outcome      TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_device_state ON jobs(device, state, seq);
+CREATE TABLE IF NOT EXISTS device_dispatch (
+  device      TEXT PRIMARY KEY,
+  job_id      TEXT NOT NULL,
+  label_count INTEGER,
+  labels      INTEGER NOT NULL,
+  at          INTEGER NOT NULL
+);
 `;
+
+/**
+ * The last label job sent to a device that counts its labels, with the device's lifetime label
+ * count read just before the job's bytes left (issue #9). One row per device, replaced on every
+ * dispatch: after a crash it tells whether the in-doubt job was the last thing sent, and what the
+ * counter said before it.
+ */
+export interface DispatchMark {
+  device: string;
+  jobId: string;
+  /** The count before the bytes left; undefined when the device was not settled or did not say. */
+  labelCount: number | undefined;
+  /** Labels the job prints (its copies). */
+  labels: number;
+  /** ms since epoch. */
+  at: number;
+}
 
 /** The columns of {@link JobRow}, for readers of the `jobs` table (the console's job list too). */
 export const JOB_COLUMNS =
@@ -116,6 +140,9 @@ export interface Inbox {
   setState(jobId: string, state: JobState, now: number, outcome?: StoredOutcome): void;
   /** Jobs not yet in a terminal state, in arrival order. */
   unfinished(): InboxJob[];
+  /** Records the label job just being sent to a counting device (see {@link DispatchMark}). */
+  recordDispatch(mark: DispatchMark): void;
+  lastDispatch(device: string): DispatchMark | undefined;
 }
 
 export function createInbox(db: Database, sealer: Sealer): Inbox {
@@ -136,7 +163,36 @@ export function createInbox(db: Database, sealer: Sealer): Inbox {
      WHERE state NOT IN ('done','failed','expired','in_doubt','cancelled') ORDER BY seq`,
   );
 
+  const markStmt = db.prepare(
+    `INSERT OR REPLACE INTO device_dispatch (device, job_id, label_count, labels, at)
+     VALUES (@device, @job_id, @label_count, @labels, @at)`,
+  );
+  const lastMarkStmt = db.prepare<
+    [string],
+    { job_id: string; label_count: number | null; labels: number; at: number }
+  >(`SELECT job_id, label_count, labels, at FROM device_dispatch WHERE device = ?`);
+
   return {
+    recordDispatch(m) {
+      markStmt.run({
+        device: m.device,
+        job_id: m.jobId,
+        label_count: m.labelCount ?? null,
+        labels: m.labels,
+        at: m.at,
+      });
+    },
+    lastDispatch(device) {
+      const r = lastMarkStmt.get(device);
+      if (!r) return undefined;
+      return {
+        device,
+        jobId: r.job_id,
+        labelCount: r.label_count ?? undefined,
+        labels: r.labels,
+        at: r.at,
+      };
+    },
     insert(env, device, contentHash, now) {
       const sealed = sealer.seal(
         new TextEncoder().encode(JSON.stringify(env)),

@@ -16,6 +16,8 @@ const show = (events: ZplStreamEvent[]): unknown[] =>
         return ["format", text(e.bytes), e.offset];
       case "control":
         return ["control", e.command, e.params, e.offset, e.inFormat];
+      case "sgd":
+        return ["sgd", e.line, e.offset];
       case "malformed":
         return ["malformed", e.code, e.offset];
     }
