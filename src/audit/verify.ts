@@ -12,10 +12,11 @@ import { CodedError } from "../errors.ts";
 import type { Db } from "../db/open.ts";
 import {
   defaultThreads,
+  fastScanSafe,
   PARALLEL_MIN_RECORDS,
   scanInProcess,
   scanParallel,
-  type ScanOut,
+  type PartOut,
 } from "./chain-scan.ts";
 import { GENESIS_HASH } from "./encoding.ts";
 
@@ -61,6 +62,11 @@ export interface ChainOptions {
   readonly wanted?: ReadonlySet<number>;
   /** Called every {@link PROGRESS_EVERY} records with the number verified so far. */
   readonly onProgress?: (done: number) => void;
+  /**
+   * Walk every record row by row instead of taking the chunked fast path (see `chain-scan.ts`);
+   * the result is the same, only slower. Default false; tests compare the two.
+   */
+  readonly rowByRow?: boolean;
 }
 
 export interface ChainResult {
@@ -72,6 +78,8 @@ export interface ChainResult {
   readonly firstTs?: string;
   /** Hashes of the `wanted` seqs that were verified good. */
   readonly hashes: ReadonlyMap<number, string>;
+  /** Chunks the fast path did not accept and that were walked row by row (0 on an intact log). */
+  readonly rowWalkChunks: number;
 }
 
 /** How often `onProgress` is called, in records. */
@@ -83,13 +91,21 @@ export const PROGRESS_EVERY = 65_536;
  */
 export function verifyChain(db: Db, o: ChainOptions = {}): ChainResult {
   const p = plan(db, o);
-  if (p.to < p.from) return { records: 0, hashes: new Map() };
+  if (p.to < p.from) return { records: 0, hashes: new Map(), rowWalkChunks: 0 };
   let done = 0;
   const out = guardRead(() =>
-    scanInProcess(db, p.from, p.to, p.prevHash, p.wanted, (n) => {
-      done += n;
-      o.onProgress?.(done);
-    }),
+    scanInProcess(
+      db,
+      p.from,
+      p.to,
+      p.prevHash,
+      p.wanted,
+      (n) => {
+        done += n;
+        o.onProgress?.(done);
+      },
+      o.rowByRow !== true,
+    ),
   );
   return finish(db, p, out);
 }
@@ -108,10 +124,20 @@ export async function verifyChainParallel(
   if (threads <= 1 || db.memory || p.to - p.from + 1 < (o.parallelMin ?? PARALLEL_MIN_RECORDS))
     return verifyChain(db, o);
   let done = 0;
-  const out = await scanParallel(db.name, p.from, p.to, p.prevHash, p.wanted, threads, (n) => {
-    done += n;
-    o.onProgress?.(done);
-  }).catch((e: unknown) => {
+  const fast = o.rowByRow !== true && guardRead(() => fastScanSafe(db));
+  const out = await scanParallel(
+    db.name,
+    p.from,
+    p.to,
+    p.prevHash,
+    p.wanted,
+    threads,
+    (n) => {
+      done += n;
+      o.onProgress?.(done);
+    },
+    fast,
+  ).catch((e: unknown) => {
     throw readError(e);
   });
   return finish(db, p, out);
@@ -145,7 +171,7 @@ function plan(db: Db, o: ChainOptions): Plan {
   });
 }
 
-function finish(db: Db, p: Plan, out: ScanOut): ChainResult {
+function finish(db: Db, p: Plan, out: PartOut): ChainResult {
   const tsOf = (seq: number) =>
     guardRead(
       () => db.prepare("SELECT ts FROM audit_log WHERE seq = ?").pluck().get(seq) as string,
@@ -159,6 +185,7 @@ function finish(db: Db, p: Plan, out: ScanOut): ChainResult {
       firstTs: tsOf(p.from),
     }),
     hashes: new Map(out.hashes),
+    rowWalkChunks: out.rowWalkChunks,
   };
 }
 
