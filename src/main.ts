@@ -13,7 +13,7 @@ import { createOutbox } from "./mqtt/outbox.ts";
 import { openDatabase, type Db } from "./db/open.ts";
 import { createDeviceCommands } from "./devices/commands.ts";
 import { createDeviceManager } from "./devices/manager.ts";
-import { createScanStations } from "./devices/scan-station.ts";
+import { createScanStations, registerStationActions } from "./devices/scan-station.ts";
 import type { TransportBindings } from "./devices/transport-factory.ts";
 import type { DeviceRuntime } from "./devices/runtime.ts";
 import { gatewayInfo } from "./gateway-docs.ts";
@@ -278,6 +278,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     config,
     inbox,
     audit: auditAppend,
+    operators: access.operators,
     printedJobs: (waybillNo) =>
       access.waybills
         .life(waybillNo)
@@ -314,6 +315,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     authorize: access.managementAuth,
   });
   registerAccessActions(management, access);
+  registerStationActions(management, scanStations, access.operators);
   // In-doubt jobs are resolved by a supervisor, never automatically (issue #9).
   registerJobActions(management, {
     inbox,

@@ -278,11 +278,25 @@ export const configSchema = z.strictObject({
         area: z.string().max(128).optional(),
         /** The printer (a `devices[].id`) reprints go to. */
         printer: idString,
-        /** The operator logged in at the station; reprints and scans are recorded under it. */
+        /**
+         * A fixed operator, always logged in at the station (no badge log-in needed); reprints
+         * and scans are recorded under it. Without it an operator logs in (README "Scan stations").
+         */
         operator: z
           .string()
           .regex(/^[A-Za-z0-9_.-]{1,64}$/)
           .optional(),
+        /** Operator log-in at the station by badge scan (README "Scan stations"). */
+        login: z
+          .strictObject({
+            /** A scanned code starting with this logs in the operator id that follows it. */
+            badge_prefix: z.string().min(1).max(16).default("OP:"),
+            /** A scanned code equal to this logs the station's operator out. */
+            logout_code: z.string().min(1).max(64).default("OP:LOGOUT"),
+            /** Log-out after this long without a scan (ms, default 8 h). */
+            idle_timeout_ms: z.number().int().min(1000).max(86_400_000).default(28_800_000),
+          })
+          .prefault({}),
         scanner: z.strictObject({
           vendor_id: z.number().int().min(0).max(0xffff),
           product_id: z.number().int().min(0).max(0xffff),

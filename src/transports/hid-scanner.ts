@@ -29,6 +29,7 @@ export function createKeyboardWedgeDecoder(): { push(report: Uint8Array): string
       0x2c: [" ", " "],
       0x2d: ["-", "_"],
       0x2e: ["=", "+"],
+      0x33: [";", ":"], // badge codes of scan stations (`OP:E10293`)
       0x36: [",", "<"],
       0x37: [".", ">"],
       0x38: ["/", "?"],

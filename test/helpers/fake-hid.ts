@@ -80,6 +80,7 @@ export function keyboardReports(text: string): Uint8Array[] {
     else if (/[1-9]/.test(ch)) key(0, 0x1e + ch.charCodeAt(0) - 0x31);
     else if (ch === "0") key(0, 0x27);
     else if (ch === "-") key(0, 0x2d);
+    else if (ch === ":") key(0x02, 0x33);
     else throw new RangeError("no key for this character in the test helper");
   }
   key(0, 0x28);
