@@ -99,7 +99,8 @@ export async function recoverUnfinished(d: {
     d.audit({
       action: "print.in_doubt",
       outcome: "in_doubt",
-      reason: "restart",
+      // What the device said, when it was asked: e.g. `restart:label_count:3:5:1`.
+      reason: v === undefined ? "restart" : `restart:${v.evidence}`,
       jobId: job.jobId,
       device: job.device,
     });

@@ -56,6 +56,22 @@ export class PrinterProcess {
       .map((hex) => Buffer.from(hex, "hex").toString("latin1"));
   }
 
+  /** What the printer noted (`printed-muted`, `lost`), in order; see printer-process.ts. */
+  events(): string[] {
+    const f = `${this.logFile}.events`;
+    return existsSync(f)
+      ? readFileSync(f, "utf8")
+          .split("\n")
+          .filter((l) => l.length > 0)
+      : [];
+  }
+
+  /** The printer's label odometer as it stored it. */
+  odometer(): number {
+    const f = `${this.logFile}.odometer`;
+    return existsSync(f) ? Number(readFileSync(f, "utf8")) : 0;
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;
     this.child.kill("SIGTERM");
@@ -69,6 +85,8 @@ export interface DaemonConfig {
   printerPort: number;
   /** External broker instead of the embedded one. */
   url?: string;
+  /** How long a print may take to be confirmed (default 2000). */
+  confirmTimeoutMs?: number;
 }
 
 export function writeDaemonConfig(file: string, c: DaemonConfig): void {
@@ -87,7 +105,7 @@ ${mqtt}devices:
     transport: { type: tcp, host: 127.0.0.1, port: ${c.printerPort}, connect_timeout_ms: 1000 }
     status_poll_ms: 200
     status_timeout_ms: 500
-    confirm_timeout_ms: 2000
+    confirm_timeout_ms: ${c.confirmTimeoutMs ?? 2000}
 `,
   );
 }

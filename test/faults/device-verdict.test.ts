@@ -1,0 +1,140 @@
+import Database from "better-sqlite3";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../helpers/net.ts";
+import { DaemonProcess, PrinterProcess, writeDaemonConfig } from "./helpers/harness.ts";
+import { RetryingProducer, tally, type JobRecord } from "./helpers/producer.ts";
+
+/** Polls `cond` every 50 ms until it holds, or fails after `ms`. */
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * SIGKILL the daemon while a label is in flight, then let the printer's label odometer
+ * (`odometer.total_label_count`) settle the job on restart (issue #9 §2). The printer is its own
+ * process and keeps its odometer in a file, so it also survives being restarted itself:
+ * - the label printed but its confirmation never came (printer muted): counter +1 → `ok`,
+ *   audited `job.resolved` `confirm:by_device:label_count:…`;
+ * - the label's bytes were lost on the way: counter unchanged on a settled printer → the job
+ *   runs again and prints once, audited `requeue:by_device:…`;
+ * - the label printed and the printer also printed a test label of its own before the restart:
+ *   counter +2 for a 1-label job → ambiguous, the job stays `in_doubt` (reported, not reprinted).
+ */
+describe("in-doubt jobs settled by the printer's label counter", () => {
+  const dir = mkdtempSync(join(tmpdir(), "lg-faults-verdict-"));
+  let printer: PrinterProcess | undefined;
+  let daemon: DaemonProcess | undefined;
+  let producer: RetryingProducer | undefined;
+
+  afterAll(async () => {
+    await producer?.close();
+    await daemon?.kill("SIGTERM");
+    await printer?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(
+    "printed → ok by device, lost → requeued and printed once, ambiguous → in_doubt",
+    { timeout: 180_000 },
+    async () => {
+      const log = join(dir, "printed.log");
+      printer = await PrinterProcess.start(log);
+      const mqttPort = await freePort();
+      const dataDir = join(dir, "data");
+      const configFile = join(dir, "labelgate.yaml");
+      // A long confirm window: the kill must land while the job is still dispatching.
+      writeDaemonConfig(configFile, {
+        dataDir,
+        mqttPort,
+        printerPort: printer.port,
+        confirmTimeoutMs: 30_000,
+      });
+      daemon = new DaemonProcess(configFile);
+      await daemon.start();
+      producer = new RetryingProducer(`mqtt://127.0.0.1:${mqttPort}`, "verdict-producer", 500);
+      await producer.connect();
+      const tag = `V${Date.now().toString(36).toUpperCase()}`;
+      const settle = async (j: JobRecord) =>
+        until(() => j.final !== undefined, 60_000, `a final outcome for ${j.jobId}`);
+
+      // A normal job first: the odometer moves and the job is confirmed as usual.
+      const j0 = producer.submit(0, tag);
+      await settle(j0);
+      expect(j0.final).toBe("ok");
+      expect(printer.odometer()).toBe(1);
+
+      // 1. Printed, confirmation lost with the gateway. The printer is restarted too (power
+      //    cycle): its odometer carries on from its file.
+      await printer.command("mute-after-print");
+      const j1 = producer.submit(1, tag);
+      await until(() => printer!.events().includes("printed-muted"), 30_000, "the muted print");
+      await daemon.kill("SIGKILL");
+      const port = printer.port;
+      await printer.stop();
+      printer = await PrinterProcess.start(log, port);
+      await daemon.start();
+      await settle(j1);
+      expect(j1.final).toBe("ok");
+
+      // 2. The label's bytes were lost: nothing printed, the printer is settled.
+      await printer.command("lose-next");
+      const j2 = producer.submit(2, tag);
+      await until(() => printer!.events().includes("lost"), 30_000, "the lost label");
+      await daemon.kill("SIGKILL");
+      await printer.command("silent off");
+      await daemon.start();
+      await settle(j2);
+      expect(j2.final).toBe("ok");
+
+      // 3. Printed, and a label of the printer's own came out before the gateway was back.
+      await printer.command("mute-after-print");
+      const j3 = producer.submit(3, tag);
+      await until(
+        () => printer!.events().filter((e) => e === "printed-muted").length === 2,
+        30_000,
+        "the second muted print",
+      );
+      await daemon.kill("SIGKILL");
+      await printer.command("silent off");
+      await printer.command("extra-label");
+      await daemon.start();
+      await settle(j3);
+      expect(j3.final).toBe("in_doubt");
+
+      const t = tally(producer.jobs.values(), printer.printed());
+      console.log(`device-verdict tally: ${JSON.stringify(t)}`);
+      expect(t.sent).toBe(4);
+      expect(t.printedOnce).toBe(4);
+      expect(t.printedTwice).toBe(0);
+      expect(t.lost).toBe(0);
+      expect(t.inDoubt).toBe(1);
+      expect(t.inDoubtPrinted).toBe(1);
+      // 4 jobs + the printer's own test label; nothing else came out.
+      expect(printer.odometer()).toBe(5);
+
+      await daemon.kill("SIGTERM");
+      expect((await daemon.auditVerify(dataDir)).code).toBe(0);
+      const db = new Database(join(dataDir, "labelgate.db"), { readonly: true });
+      const rows = db
+        .prepare<[], { action: string; reason: string | null; job: string }>(
+          `SELECT action, reason, json_extract(target, '$.job_id') AS job FROM audit_log
+           WHERE action IN ('job.resolved', 'print.in_doubt') ORDER BY seq`,
+        )
+        .all();
+      db.close();
+      console.log(`device-verdict audit: ${JSON.stringify(rows)}`);
+      expect(rows).toEqual([
+        { action: "job.resolved", reason: "confirm:by_device:label_count:1:2:1", job: j1.jobId },
+        { action: "job.resolved", reason: "requeue:by_device:label_count:2:2:1", job: j2.jobId },
+        { action: "print.in_doubt", reason: "restart:label_count:3:5:1", job: j3.jobId },
+      ]);
+    },
+  );
+});
