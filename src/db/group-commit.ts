@@ -98,12 +98,14 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
   let syncs = 0;
   const idleWaiters: Array<() => void> = [];
 
+  // A nested transaction is a savepoint: a throwing fn undoes only its own writes. One wrapper
+  // for all items (better-sqlite3 builds a new one per `db.transaction` call).
+  const inSavepoint = db.transaction((fn: () => unknown): unknown => fn());
   const batchTx = db.transaction((items: readonly Item[]) => {
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     for (const item of items) {
       try {
-        // A nested transaction is a savepoint: a throwing fn undoes only its own writes.
-        results.push({ ok: true, value: db.transaction(item.fn)() });
+        results.push({ ok: true, value: inSavepoint(item.fn) });
       } catch (error) {
         results.push({ ok: false, error });
       }

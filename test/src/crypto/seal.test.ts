@@ -48,6 +48,17 @@ describe("seal / open", () => {
     expect(Buffer.from(a)).not.toEqual(Buffer.from(b));
   });
 
+  it("never repeats a nonce across refills of the nonce pool, and every value still opens", () => {
+    // 2,000 nonces span several 4 KiB pools (341 nonces each).
+    const nonces = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const sealed = seal(key, utf8(`SF${i}`), `ctx-${i}`);
+      nonces.add(Buffer.from(sealed.subarray(1, 13)).toString("hex"));
+      expect(Buffer.from(open(key, sealed, `ctx-${i}`)).toString()).toBe(`SF${i}`);
+    }
+    expect(nonces.size).toBe(2000);
+  });
+
   it("detects a change to any single byte", () => {
     const sealed = seal(key, utf8("SF1234567890123"), "ctx");
     for (let i = 0; i < sealed.length; i++) {
