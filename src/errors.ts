@@ -28,6 +28,11 @@ export const ERROR_CODES = {
     retryable: true,
     summary: "another gateway claimed the device with a higher epoch; retry, its owner answers",
   },
+  pool_claim_unavailable: {
+    retryable: true,
+    summary:
+      "a pool job's claim could not be confirmed through the broker; retry with the same job_id",
+  },
   device_offline: { retryable: true, summary: "the device cannot be reached" },
   device_fault: {
     retryable: true,

@@ -20,6 +20,19 @@ export const clusterSchema = z
     grace_s: z.number().min(0.5).max(3600).default(10),
     /** Share group of pool jobs (`$share/{group}/{site}/pool/+/job`, clean session). */
     pool_group: gatewayId.default("labelgate"),
+    /**
+     * Pool jobs claimed through the broker before they are taken (`{site}/pool/{pool}/claim/{job_id}`),
+     * so a retry reaching another gateway is forwarded instead of printed twice. Off only to
+     * compare (test/cluster/pool-retries.test.ts) or on a broker without retained messages.
+     */
+    pool_claims: z.boolean().default(true),
+    /** How long pool claims (and a standby's record of the owner's jobs) are kept, in seconds. */
+    claim_retention_s: z
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86_400)
+      .default(86_400),
   })
   .refine((c) => c.role === "owner" || c.standby_for !== undefined, {
     error: "a standby names the gateway it stands by for (cluster.standby_for)",
@@ -29,6 +42,8 @@ export const clusterSchema = z
     role: "owner" as const,
     grace_s: 10,
     pool_group: "labelgate",
+    pool_claims: true,
+    claim_retention_s: 86_400,
   }));
 
 export type ClusterConfig = z.infer<typeof clusterSchema>;

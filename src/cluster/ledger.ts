@@ -1,6 +1,7 @@
 import { CodedError } from "../errors.ts";
 import type { Reply } from "../jobs/ports.ts";
 import { isAllowedReplyTopic, parseDeviceJobTopic, type Topics } from "../mqtt/topics.ts";
+import type { ClusterStore } from "./store.ts";
 
 /** What a standby learned about one job of the owner it watches, from `device/{dev}/event`. */
 export interface ForeignJob {
@@ -26,8 +27,22 @@ const MAX_JOBS = 200_000;
  * such a job is answered from here instead of being printed a second time.
  */
 export interface JobLedger {
-  /** Feeds one `device/{dev}/event` payload of a watched device. */
-  observe(device: string, payload: Uint8Array): void;
+  /**
+   * Feeds one `device/{dev}/event` payload of a watched device; with a store attached, resolves
+   * once the record is durable (the watch connection acknowledges the event only then).
+   */
+  observe(device: string, payload: Uint8Array): Promise<void>;
+  /**
+   * Keeps the record in `store` (SQLite, through the group commit) and loads what it holds from
+   * the last `retentionS` seconds: a standby restarted while the owner is up keeps what it saw.
+   * `undefined` detaches (the store is about to close); the record stays in memory.
+   */
+  attach(store: ClusterStore | undefined, retentionS: number): void;
+  /**
+   * Events with an epoch at or above `epoch` are this gateway's own (it claimed with that epoch):
+   * not recorded. Events of the previous owner (lower epochs) still are, up to its fencing.
+   */
+  recordBelow(epoch: number): void;
   get(jobId: string): ForeignJob | undefined;
   /**
    * The answer to a job that arrives on a claimed device topic, when the old owner had it:
@@ -42,16 +57,25 @@ export interface JobLedger {
   readonly size: number;
 }
 
-export function createJobLedger(): JobLedger {
+export function createJobLedger(clock: () => number = Date.now): JobLedger {
   const jobs = new Map<string, ForeignJob>();
   const decoder = new TextDecoder();
+  let store: ClusterStore | undefined;
+  let ownFrom: number | undefined;
+  const record = (jobId: string, job: ForeignJob) => {
+    if (!jobs.has(jobId) && jobs.size >= MAX_JOBS) {
+      const oldest = jobs.keys().next().value;
+      if (oldest !== undefined) jobs.delete(oldest);
+    }
+    jobs.set(jobId, job);
+  };
   return {
     get size() {
       return jobs.size;
     },
     get: (jobId) => jobs.get(jobId),
-    observe(device, payload) {
-      let e: { type?: unknown; job_id?: unknown };
+    async observe(device, payload) {
+      let e: { type?: unknown; job_id?: unknown; epoch?: unknown };
       try {
         e = JSON.parse(decoder.decode(payload)) as typeof e;
       } catch {
@@ -59,15 +83,30 @@ export function createJobLedger(): JobLedger {
       }
       if (typeof e.type !== "string" || typeof e.job_id !== "string") return;
       if (!e.type.startsWith("job.")) return;
+      if (ownFrom !== undefined && typeof e.epoch === "number" && e.epoch >= ownFrom) return;
       const state = e.type.slice(4);
       const known = jobs.get(e.job_id);
       // An outcome is never overwritten by an earlier stage arriving late.
       if (known && TERMINAL.has(known.state) && !TERMINAL.has(state)) return;
-      if (!known && jobs.size >= MAX_JOBS) {
-        const oldest = jobs.keys().next().value;
-        if (oldest !== undefined) jobs.delete(oldest);
+      if (known?.state === state && known.device === device) return;
+      record(e.job_id, { device, state });
+      await store?.saveStandbyJob({ jobId: e.job_id, device, state, seenAt: clock() });
+    },
+    attach(s, retentionS) {
+      store = s;
+      if (s === undefined) return;
+      // What was seen before the store opened is kept too.
+      const now = clock();
+      for (const [jobId, j] of jobs)
+        void s.saveStandbyJob({ jobId, device: j.device, state: j.state, seenAt: now });
+      for (const row of s.loadStandbyJobs(clock() - retentionS * 1000)) {
+        const known = jobs.get(row.jobId);
+        if (known && TERMINAL.has(known.state)) continue;
+        record(row.jobId, { device: row.device, state: row.state });
       }
-      jobs.set(e.job_id, { device, state });
+    },
+    recordBelow(epoch) {
+      ownFrom = epoch;
     },
     intercept(t, topic, payload) {
       if (parseDeviceJobTopic(t, topic) === undefined) return undefined;

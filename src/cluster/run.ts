@@ -1,12 +1,31 @@
+import { join, resolve } from "node:path";
+import { createOperatorStore } from "../access/operators.ts";
 import type { Config } from "../config/schema.ts";
+import { createGroupCommit } from "../db/group-commit.ts";
+import { openDatabase } from "../db/open.ts";
+import { CodedError, isCodedError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { startGateway, type Gateway } from "../main.ts";
 import { topics as makeTopics } from "../mqtt/topics.ts";
 import { connectWatch } from "../mqtt/watch.ts";
 import { createJobLedger } from "./ledger.ts";
+import { createPoolClaims } from "./pool-claims.ts";
+import { createClusterStore } from "./store.ts";
 
 /** Exit code of a gateway fenced by a higher-epoch claim: the service manager restarts it. */
 export const EXIT_FENCED = 3;
+
+/** Management action on a gateway that stood down: take its devices back (README). */
+export const HANDBACK_ACTION = "cluster.handback";
+
+/**
+ * Session expiry of a configured standby's watch connection (s): the owner's job events published
+ * while the standby restarts are queued by the broker and delivered when it is back.
+ */
+export const STANDBY_WATCH_SESSION_S = 3600;
+
+/** How long a handback waits for the current owner to go offline after it was fenced (ms). */
+const HANDBACK_FENCE_WAIT_MS = 60_000;
 
 interface StateDoc {
   owner?: string;
@@ -23,13 +42,24 @@ const parse = (b: Buffer): StateDoc | undefined => {
   }
 };
 
+function openStandbyStore(config: Config, log: Logger) {
+  const db = openDatabase(join(resolve(config.data_dir), "labelgate.db"));
+  const writer = createGroupCommit(db, {
+    onFailure: (e) => log.error({ err: e }, "the standby's record cannot be made durable"),
+  });
+  return { db, writer, store: createClusterStore(db, writer.commit) };
+}
+
 /**
  * `labelgate start` with `cluster.mode: multi` (issue #11). An owner first reads its devices'
  * retained states: a device claimed by another gateway makes it stand down and stand by for that
  * gateway. A standby watches its owner's retained `gateway/{gw}/state` (the last will says
  * `offline`), claims the devices `grace_s` after the owner went offline with an epoch one above
- * every epoch it saw, then starts serving them. A running owner that sees a device state with a
- * higher epoch from another gateway is fenced: it dispatches nothing more and exits.
+ * every epoch it saw, then starts serving them. A gateway that stood down takes its devices back
+ * only on a supervisor's `cluster.handback` request: it publishes the higher-epoch claim first,
+ * waits for the current owner to be fenced (offline), then serves. A running owner that sees a
+ * device state with a higher epoch from another gateway is fenced: it dispatches nothing more and
+ * exits.
  */
 export async function runCluster(config: Config, logger: Logger): Promise<Gateway> {
   const log = logger.child({ component: "cluster" });
@@ -37,17 +67,38 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
   const t = makeTopics(root, config.gateway);
   const me = config.gateway;
   const owned = config.devices.map((d) => d.id);
-  const watch = await connectWatch(config, `${me}-watch`.slice(0, 23));
-  const states = new Map<string, StateDoc>();
+  const configuredStandby = config.cluster.role === "standby";
   const ledger = createJobLedger();
-  let ledgerOpen = true;
+  const retentionS = config.cluster.claim_retention_s;
+  // The standby's record of the owner's jobs is durable: a standby restarted while the owner is
+  // up still knows what the owner dispatched before (group commit, like the inbox). A configured
+  // standby opens it before its watch connection, whose persistent session may deliver queued
+  // events right away.
+  let standbyDb: ReturnType<typeof openStandbyStore> | undefined;
+  const openStore = () => {
+    standbyDb ??= openStandbyStore(config, log);
+    ledger.attach(standbyDb.store, retentionS);
+    return standbyDb;
+  };
+  if (configuredStandby) openStore();
+  const watch = await connectWatch(
+    config,
+    `${me}-watch`.slice(0, 23),
+    configuredStandby ? STANDBY_WATCH_SESSION_S : 0,
+  );
+  const states = new Map<string, StateDoc>();
+  const claims = config.cluster.pool_claims
+    ? createPoolClaims({ site: t.site, gateway: me, channel: watch, retentionS, logger })
+    : undefined;
   let watchedGw: string | undefined;
   let watchedState: StateDoc | undefined;
   let onWatchedState: (() => void) | undefined;
+  let onHandback: ((payload: Buffer) => void) | undefined;
   let myEpoch = 0;
   let fenced = false;
 
   watch.onMessage((topic, payload) => {
+    if (claims?.isClaimTopic(topic)) return claims.observe(topic, payload);
     for (const d of owned) {
       if (topic === t.deviceState(d)) {
         const doc = parse(payload);
@@ -68,25 +119,38 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
         }
         return;
       }
-      if (topic === t.deviceEvent(d)) {
-        if (ledgerOpen) ledger.observe(d, payload);
-        return;
-      }
+      // The ledger keeps the acknowledgement until the record is durable (standby phase).
+      if (topic === t.deviceEvent(d)) return ledger.observe(d, payload);
     }
     if (watchedGw !== undefined && topic === makeTopics(root, watchedGw).gatewayState) {
       watchedState = parse(payload);
       onWatchedState?.();
+      return;
     }
+    if (topic === t.gatewayRequest(HANDBACK_ACTION)) onHandback?.(payload);
+    return;
   });
+  if (claims !== undefined) {
+    // After a reconnect, the retained claims come again before a new bid is trusted.
+    watch.onReconnect(() => {
+      claims.desync();
+      watch.probe(`${t.site}/gateway/${me}/probe`).then(
+        () => claims.resync(),
+        (e: unknown) => log.warn({ err: e }, "claims not resynchronised"),
+      );
+    });
+  }
 
-  // Retained device states first, up to a probe message of our own (in-order delivery).
+  // Retained device states (and pool claims) first, up to a probe message of our own (in-order
+  // delivery).
   await watch.subscribe([
     ...owned.map((d) => t.deviceState(d)),
     ...owned.map((d) => t.deviceEvent(d)),
+    ...(claims !== undefined ? [claims.filter] : []),
   ]);
   await watch.probe(`${t.site}/gateway/${me}/probe`);
 
-  let standbyFor = config.cluster.role === "standby" ? config.cluster.standby_for : undefined;
+  let standbyFor = configuredStandby ? config.cluster.standby_for : undefined;
   const claimedBy = [...states.values()].find((s) => s.owner !== undefined && s.owner !== me);
   if (standbyFor === undefined && claimedBy?.owner !== undefined) {
     log.warn(
@@ -99,8 +163,15 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
   let minEpoch = 0;
   if (standbyFor !== undefined) {
     watchedGw = standbyFor;
-    await watch.subscribe([makeTopics(root, standbyFor).gatewayState]);
-    log.info({ owner: standbyFor, grace_s: config.cluster.grace_s }, "standby watching");
+    const watchedTopics = makeTopics(root, standbyFor);
+    const { db, writer, store } = openStore();
+    claims?.attach(store);
+    const operators = createOperatorStore(db);
+    await watch.subscribe([watchedTopics.gatewayState, t.gatewayRequest(HANDBACK_ACTION)]);
+    log.info(
+      { owner: standbyFor, grace_s: config.cluster.grace_s, ledger: ledger.size },
+      "standby watching",
+    );
     // Nothing to finish while standing by: a stop signal just ends the process.
     const quit = () => {
       watch.endNow();
@@ -109,38 +180,126 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
     };
     process.once("SIGTERM", quit);
     process.once("SIGINT", quit);
-    await new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const check = () => {
-        const offline = watchedState === undefined || watchedState.state !== "online";
-        if (!offline) {
-          if (timer) clearTimeout(timer);
-          timer = undefined;
-        } else if (!timer) {
-          timer = setTimeout(resolve, config.cluster.grace_s * 1000);
-        }
-      };
-      onWatchedState = check;
-      check();
-    });
+    const respond = (body: Record<string, unknown>): void => {
+      watch
+        .publish(t.gatewayResponse(HANDBACK_ACTION), JSON.stringify(body), {})
+        .catch((e: unknown) => log.warn({ err: e }, "handback response not published"));
+    };
+    const reason = await new Promise<"grace" | { transaction?: string; operator: string }>(
+      (done) => {
+        let timer: NodeJS.Timeout | undefined;
+        const check = () => {
+          const offline = watchedState === undefined || watchedState.state !== "online";
+          if (!offline) {
+            if (timer) clearTimeout(timer);
+            timer = undefined;
+          } else if (!timer) {
+            timer = setTimeout(() => done("grace"), config.cluster.grace_s * 1000);
+          }
+        };
+        onWatchedState = check;
+        check();
+        onHandback = (payload) => {
+          let transaction: string | undefined;
+          try {
+            const req = JSON.parse(payload.toString()) as Record<string, unknown>;
+            if (typeof req !== "object" || req === null) throw new Error("not an object");
+            if (typeof req["transaction"] === "string") transaction = req["transaction"];
+            const operator = req["operator"];
+            if (typeof operator !== "string")
+              throw new CodedError("invalid_request", "operator: a supervisor's id is required", {
+                path: "operator",
+              });
+            if (configuredStandby)
+              throw new CodedError(
+                "invalid_request",
+                "a configured standby takes over only when its owner stayed offline past grace_s",
+              );
+            if (!operators.isActive(operator, ["supervisor", "admin"]))
+              throw new CodedError("not_authorized", "operator: not an active supervisor", {
+                path: "operator",
+              });
+            if (timer) clearTimeout(timer);
+            onHandback = undefined;
+            done({ operator, ...(transaction !== undefined && { transaction }) });
+          } catch (e) {
+            const err = isCodedError(e)
+              ? e
+              : new CodedError("invalid_request", "request: expected a JSON object", {
+                  path: "(root)",
+                });
+            log.warn({ code: err.code }, "handback refused");
+            respond({
+              status: "error",
+              error: err.toReply(),
+              ...(transaction !== undefined && { transaction }),
+            });
+          }
+        };
+      },
+    );
     onWatchedState = undefined;
+    onHandback = undefined;
     process.off("SIGTERM", quit);
     process.off("SIGINT", quit);
-    ledgerOpen = false;
     minEpoch =
       Math.max(watchedState?.epoch ?? 0, ...[...states.values()].map((s) => s.epoch ?? 0)) + 1;
-    log.warn(
-      { owner: standbyFor, epoch: minEpoch, devices: owned, ledger: ledger.size },
-      "owner offline past the grace period; claiming its devices",
-    );
+    // From here on the gateway's own events (epoch >= minEpoch) are not the old owner's.
+    ledger.recordBelow(minEpoch);
+    if (reason === "grace") {
+      log.warn(
+        { owner: standbyFor, epoch: minEpoch, devices: owned, ledger: ledger.size },
+        "owner offline past the grace period; claiming its devices",
+      );
+    } else {
+      // Fence first: the current owner sees the higher epoch and exits (code 3); only once it
+      // is offline does this gateway dispatch. Its late job events are still recorded.
+      log.warn(
+        { owner: standbyFor, epoch: minEpoch, devices: owned, operator: reason.operator },
+        "handback: claiming the devices back from the current owner",
+      );
+      for (const d of owned)
+        watch.publishRetained(t.deviceState(d), JSON.stringify({ owner: me, epoch: minEpoch }));
+      const offline = await new Promise<boolean>((done) => {
+        const timer = setTimeout(() => done(false), HANDBACK_FENCE_WAIT_MS);
+        const check = () => {
+          if (watchedState?.state === "online") return;
+          clearTimeout(timer);
+          done(true);
+        };
+        onWatchedState = check;
+        check();
+      });
+      onWatchedState = undefined;
+      if (!offline)
+        log.error(
+          { owner: standbyFor, waited_ms: HANDBACK_FENCE_WAIT_MS },
+          "handback: the previous owner is still online after its fencing; serving anyway",
+        );
+      respond({
+        status: "ok",
+        data: { from: standbyFor, epoch: minEpoch, devices: owned, previous_offline: offline },
+        ...(reason.transaction !== undefined && { transaction: reason.transaction }),
+      });
+    }
+    ledger.attach(undefined, retentionS);
+    claims?.attach(undefined);
+    await writer.close();
+    db.close();
   }
 
   const gateway = await startGateway({
     config,
     logger,
-    cluster: { minEpoch, fenced: () => fenced, ledger },
+    cluster: {
+      minEpoch,
+      fenced: () => fenced,
+      ledger,
+      ...(claims !== undefined && { poolClaims: claims }),
+    },
   });
   myEpoch = gateway.epoch;
+  if (minEpoch === 0) ledger.recordBelow(myEpoch);
   return {
     ...gateway,
     async stop() {

@@ -1,9 +1,19 @@
 import type { Config } from "../config/schema.ts";
-import { CodedError } from "../errors.ts";
+import type { Db } from "../db/open.ts";
+import { CodedError, isCodedError } from "../errors.ts";
+import { sniffCorrelation } from "../jobs/envelope.ts";
 import type { Reply } from "../jobs/ports.ts";
-import type { MqttConnection } from "../mqtt/connection.ts";
-import { parseDeviceJobTopic, parsePoolJobTopic, type Topics } from "../mqtt/topics.ts";
+import type { Logger } from "../log.ts";
+import type { Mqtt5Properties, MqttConnection } from "../mqtt/connection.ts";
+import {
+  isAllowedReplyTopic,
+  parseDeviceJobTopic,
+  parsePoolJobTopic,
+  type Topics,
+} from "../mqtt/topics.ts";
 import type { JobLedger } from "./ledger.ts";
+import type { PoolClaims } from "./pool-claims.ts";
+import { createClusterStore } from "./store.ts";
 
 /** What `src/cluster/run.ts` hands a gateway it starts in `cluster.mode: multi`. */
 export interface ClusterHooks {
@@ -13,7 +23,12 @@ export interface ClusterHooks {
   fenced?: () => boolean;
   /** The old owner's jobs, as a standby saw them before it claimed the devices. */
   ledger?: JobLedger;
+  /** Pool jobs claimed through the broker (src/cluster/pool-claims.ts); absent: not claimed. */
+  poolClaims?: PoolClaims;
 }
+
+/** User Property on a job this gateway forwarded to another gateway's device topic. */
+export const FORWARDED_BY = "forwarded_by";
 
 export interface ClusterWiringOptions {
   config: Config;
@@ -23,7 +38,11 @@ export interface ClusterWiringOptions {
   connection: () => MqttConnection | undefined;
   reply: (replyTo: string, reply: Reply) => void;
   /** Stores a message in the durable outbox for publishing (a pool job handed on). */
-  handOn: (topic: string, payload: string) => void;
+  handOn: (topic: string, payload: string, properties?: Mqtt5Properties) => void;
+  /** The gateway database and its group commit: pool claims are stored there. */
+  db?: Db;
+  commit?: <T>(fn: () => T) => Promise<T>;
+  logger?: Logger;
 }
 
 const decoder = new TextDecoder();
@@ -72,6 +91,93 @@ export function clusterWiring(o: ClusterWiringOptions) {
     : undefined;
 
   const directory = createDirectory(t, config.gateway);
+  const me = config.gateway;
+  const claims = multi ? o.hooks?.poolClaims : undefined;
+  if (claims !== undefined && o.db !== undefined && o.commit !== undefined)
+    claims.attach(createClusterStore(o.db, o.commit));
+  const log = o.logger?.child({ component: "cluster" });
+  const ownDevices = new Set(config.devices.map((d) => d.id));
+  /** Hands `payload` on to a device topic, marked as forwarded, with the request's MQTT 5 reply address. */
+  const forward = (device: string, payload: Uint8Array, p: Mqtt5Properties | undefined) => {
+    const jobId = sniffCorrelation(payload).job_id;
+    o.handOn(t.deviceJob(device), decoder.decode(payload), {
+      userProperties: { [FORWARDED_BY]: me, ...(jobId !== undefined && { job_id: jobId }) },
+      ...(p?.responseTopic !== undefined && { responseTopic: p.responseTopic }),
+      ...(p?.correlationData !== undefined && { correlationData: p.correlationData }),
+    });
+  };
+  const replyTo = (payload: Uint8Array) => {
+    const c = sniffCorrelation(payload);
+    return c.reply_to !== undefined && isAllowedReplyTopic(t, c.reply_to) ? c : undefined;
+  };
+
+  /**
+   * A pool job with claims on: the first claim seen for its `job_id` decides which gateway takes
+   * it (src/cluster/pool-claims.ts). Resolves true when the message was dealt with here.
+   */
+  async function claimPoolJob(
+    pool: string,
+    payload: Uint8Array,
+    p: Mqtt5Properties | undefined,
+  ): Promise<boolean> {
+    const jobId = sniffCorrelation(payload).job_id;
+    // Without a job_id the intake refuses the envelope; nothing to claim.
+    if (jobId === undefined || claims === undefined) return false;
+    const local = config.devices.find((d) => d.pool === pool)?.id;
+    const target = local ?? directory.memberOf(pool);
+    if (target === undefined) return false; // the intake answers device_unknown
+    let w;
+    try {
+      w = await claims.claim(pool, jobId, target);
+    } catch (e) {
+      const err = isCodedError(e) ? e : new CodedError("internal", "pool claim failed", {}, e);
+      log?.warn({ job_id: jobId, code: err.code }, "pool job not claimed; refused as retryable");
+      const c = replyTo(payload);
+      if (c?.reply_to !== undefined)
+        o.reply(c.reply_to, {
+          status: "rejected",
+          job_id: jobId,
+          ...(c.transaction !== undefined && { transaction: c.transaction }),
+          error: err.toReply(),
+        });
+      return true;
+    }
+    if (w.gateway === me && local !== undefined) return false; // ours: the intake takes it
+    // Another gateway's claim (or ours, handed on to a member elsewhere): the device's owner
+    // answers from its inbox (accepted the first time, `duplicate` for a retry).
+    forward(w.device, payload, p);
+    return true;
+  }
+
+  /**
+   * A job on one of our device topics that is a pool job claimed for another gateway's device
+   * (a gateway that joined during the claim forwarded it here): forwarded once more to the
+   * claim's device, or answered `duplicate` (not printed) when it was forwarded already.
+   */
+  function claimedElsewhere(
+    device: string,
+    payload: Uint8Array,
+    p: Mqtt5Properties | undefined,
+  ): boolean {
+    const jobId = sniffCorrelation(payload).job_id;
+    const w = jobId === undefined ? undefined : claims?.winner(jobId);
+    if (w === undefined || jobId === undefined || w.device === device || ownDevices.has(w.device))
+      return false;
+    if (p?.userProperties?.[FORWARDED_BY] === undefined) {
+      forward(w.device, payload, p);
+      return true;
+    }
+    const c = replyTo(payload);
+    if (c?.reply_to !== undefined)
+      o.reply(c.reply_to, {
+        status: "duplicate",
+        job_id: jobId,
+        ...(c.transaction !== undefined && { transaction: c.transaction }),
+        data: { state: "claimed", claimed_by: w.gateway, device: w.device },
+      });
+    return true;
+  }
+
   return {
     multi,
     beforeDispatch,
@@ -110,12 +216,20 @@ export function clusterWiring(o: ClusterWiringOptions) {
      * `job_id`; a retry of a job the old owner already had is
      * answered from the ledger. True when the message was dealt with here.
      */
-    async intercept(topic: string, payload: Uint8Array): Promise<boolean> {
+    async intercept(
+      topic: string,
+      payload: Uint8Array,
+      properties?: Mqtt5Properties,
+    ): Promise<boolean> {
       if (multi && topic.startsWith(`${t.site}/device/`) && topic.endsWith("/state")) {
         directory.observe(topic, payload);
         return true;
       }
       const pool = multi ? parsePoolJobTopic(t, topic) : undefined;
+      if (pool !== undefined && claims !== undefined)
+        return claimPoolJob(pool, payload, properties);
+      const device = claims !== undefined ? parseDeviceJobTopic(t, topic) : undefined;
+      if (device !== undefined && claimedElsewhere(device, payload, properties)) return true;
       if (pool !== undefined && !config.devices.some((d) => d.pool === pool)) {
         const target = directory.memberOf(pool);
         if (target !== undefined) {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { Socket } from "node:net";
 import mqtt, { type IClientOptions } from "mqtt";
 import type { Config } from "../config/schema.ts";
 
@@ -7,9 +8,22 @@ import type { Config } from "../config/schema.ts";
  * reads retained gateway and device states and device events, with no will and a clean session.
  */
 export interface WatchClient {
-  onMessage(handler: (topic: string, payload: Buffer) => void): void;
+  /**
+   * `handler` runs for every inbound publish; when it returns a promise, the PUBACK waits for it
+   * (ack-after-persist: with a persistent session an unacknowledged event is delivered again).
+   */
+  onMessage(handler: (topic: string, payload: Buffer) => void | Promise<void>): void;
   subscribe(filters: string[]): Promise<void>;
   publishRetained(topic: string, payload: string): void;
+  /** QoS 1; resolves on PUBACK. MQTT 5 properties (Message Expiry …) are passed as given. */
+  publish(
+    topic: string,
+    payload: string,
+    options: { retain?: boolean; properties?: { messageExpiryInterval?: number } },
+  ): Promise<void>;
+  readonly connected: boolean;
+  /** Runs after every reconnect (not the first connect): subscriptions are resent by then. */
+  onReconnect(handler: () => void): void;
   /** Resolves once a message of our own came back: every retained message before it arrived. */
   probe(topic: string): Promise<void>;
   end(): Promise<void>;
@@ -21,6 +35,11 @@ export interface WatchOptions {
   clientId: string;
   protocolVersion?: 4 | 5;
   keepaliveS?: number;
+  /**
+   * MQTT 5 Session Expiry Interval in seconds; > 0 keeps a persistent session (Clean Start =
+   * false) so the events published while this client was away are delivered when it is back.
+   */
+  sessionExpiryS?: number;
   username?: string | undefined;
   password?: string | undefined;
   tls?:
@@ -33,10 +52,15 @@ export interface WatchOptions {
     | undefined;
 }
 
-export function connectWatch(config: Config, clientId: string): Promise<WatchClient> {
+export function connectWatch(
+  config: Config,
+  clientId: string,
+  sessionExpiryS = 0,
+): Promise<WatchClient> {
   return connectWatchTo({
     url: config.mqtt.url ?? "mqtt://127.0.0.1:1883",
     clientId,
+    sessionExpiryS,
     protocolVersion: config.mqtt.protocol_version === 4 ? 4 : 5,
     keepaliveS: config.mqtt.keepalive_s,
     username: config.mqtt.username,
@@ -46,10 +70,13 @@ export function connectWatch(config: Config, clientId: string): Promise<WatchCli
 }
 
 export async function connectWatchTo(w: WatchOptions): Promise<WatchClient> {
+  const v5 = (w.protocolVersion ?? 5) === 5;
+  const sessionExpiry = v5 ? (w.sessionExpiryS ?? 0) : 0;
   const opts: IClientOptions = {
     clientId: w.clientId,
     protocolVersion: w.protocolVersion ?? 5,
-    clean: true,
+    clean: sessionExpiry === 0,
+    ...(v5 && { properties: { sessionExpiryInterval: sessionExpiry } }),
     keepalive: w.keepaliveS ?? 30,
     reconnectPeriod: 1000,
     resubscribe: true,
@@ -64,16 +91,52 @@ export async function connectWatchTo(w: WatchOptions): Promise<WatchClient> {
     opts.rejectUnauthorized = tls.reject_unauthorized ?? true;
   }
   const c = await mqtt.connectAsync(w.url, opts);
+  (c.stream as Socket | undefined)?.setNoDelay?.(true);
+  const handlers: Array<(topic: string, payload: Buffer) => void | Promise<void>> = [];
+  // PUBACK only after the handlers finished (mqtt.js sends it when the callback runs).
+  // Messages of a persistent session can arrive before a handler is registered: they wait.
+  const early: Array<() => void> = [];
+  c.handleMessage = (packet, callback) => {
+    const payload =
+      typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
+    const run = () =>
+      Promise.all(handlers.map((h) => h(packet.topic, payload))).then(
+        () => callback(),
+        () => undefined, // not acknowledged: delivered again after a reconnect
+      );
+    if (handlers.length === 0) early.push(() => void run());
+    else void run();
+  };
+  const reconnectHandlers: Array<() => void> = [];
+  // Registered after the first CONNACK: every connect seen here is a reconnect.
+  c.on("connect", () => {
+    (c.stream as Socket | undefined)?.setNoDelay?.(true);
+    for (const h of reconnectHandlers) h();
+  });
   const subscribe = async (filters: string[]) => {
     if (filters.length > 0) await c.subscribeAsync(filters, { qos: 1 });
   };
   return {
     onMessage(handler) {
-      c.on("message", (topic, payload) => handler(topic, payload));
+      handlers.push(handler);
+      for (const f of early.splice(0)) f();
     },
     subscribe,
     publishRetained(topic, payload) {
       c.publish(topic, payload, { qos: 1, retain: true });
+    },
+    async publish(topic, payload, options) {
+      await c.publishAsync(topic, payload, {
+        qos: 1,
+        retain: options.retain ?? false,
+        ...(v5 && options.properties !== undefined && { properties: options.properties }),
+      });
+    },
+    get connected() {
+      return c.connected;
+    },
+    onReconnect(handler) {
+      reconnectHandlers.push(handler);
     },
     async probe(topic) {
       const token = `${Date.now()}-${Math.random()}`;

@@ -18,6 +18,8 @@ export interface ClusterGatewayConfig {
   device?: string;
   /** Client certificate (mqtts://): the broker takes the CN as the username. */
   tls?: { ca: string; cert: string; key: string };
+  /** `cluster.pool_claims` (default true). */
+  poolClaims?: boolean;
 }
 
 /**
@@ -53,7 +55,7 @@ mqtt:
 ${c.tls !== undefined ? `  tls: { ca: ${c.tls.ca}, cert: ${c.tls.cert}, key: ${c.tls.key} }\n` : ""}cluster:
   mode: multi
   role: ${c.role}
-${c.standbyFor !== undefined ? `  standby_for: ${c.standbyFor}\n` : ""}  grace_s: ${c.graceS}
+${c.standbyFor !== undefined ? `  standby_for: ${c.standbyFor}\n` : ""}${c.poolClaims !== undefined ? `  pool_claims: ${c.poolClaims}\n` : ""}  grace_s: ${c.graceS}
 devices:
   - id: ${c.device ?? "zpl-1"}
     driver: zebra-zpl

@@ -80,6 +80,12 @@ export class RetryingProducer {
     return rec;
   }
 
+  /** Publishes a submitted job again now, same job_id and body (a producer's retry). */
+  resend(jobId: string): void {
+    const rec = this.jobs.get(jobId);
+    if (rec) this.publish(rec);
+  }
+
   private publish(rec: JobRecord) {
     rec.publishes++;
     rec.lastPublish = Date.now();
