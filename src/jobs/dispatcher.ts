@@ -179,13 +179,62 @@ export function createDeviceQueue(
       d.inbox.setState(jobId, state, d.clock(), outcome);
       return tell();
     }
-    d.commit(() => {
+    durably(() => {
       d.audit(record);
       d.inbox.setState(jobId, state, d.clock(), outcome);
     }).then(tell, (e: unknown) =>
-      // Left as dispatching: a producer's retry is answered with that state, and a restart
+      // Left as dispatching (stopping, or the database failed for another reason than a full
+      // disk): a producer's retry is answered with that state, and a restart asks the device or
       // reports the job in doubt. Never printed again either way.
       log.error({ err: e, job_id: jobId, state }, "could not record the end of a job"),
+    );
+  }
+
+  /**
+   * Commits `write`; while the disk is full it is tried again every DISK_FULL_RETRY_MS until
+   * space returns (the end of a job whose bytes left is never dropped, issue #9). Gives up when
+   * the queue stops or on any other failure.
+   */
+  async function durably(write: () => void): Promise<void> {
+    for (let told = false; ; told = true) {
+      try {
+        await d.commit(write);
+        return;
+      } catch (e) {
+        if (!isDiskFull(e) || stopping) throw e;
+        if (!told) log.warn("disk full; the end of a job is recorded once space returns");
+        await new Promise((r) => setTimeout(r, DISK_FULL_RETRY_MS));
+      }
+    }
+  }
+
+  /**
+   * A job whose bytes may have left when a full disk broke off its run: it is in doubt at once,
+   * and recorded (audit `print.in_doubt`, reason `disk_full`) and reported once space returns.
+   */
+  function inDoubtAfterDiskFull(jobId: string): void {
+    const job = d.inbox.get(jobId);
+    const error = new CodedError(
+      "in_doubt",
+      "the disk filled up after the job was dispatched; not reprinted automatically",
+    );
+    finish(
+      jobId,
+      "in_doubt",
+      {
+        status: "in_doubt",
+        job_id: jobId,
+        ...(job?.transaction !== undefined && { transaction: job.transaction }),
+        error: error.toReply(),
+      },
+      job?.replyTo,
+      {
+        action: "print.in_doubt",
+        outcome: "in_doubt",
+        reason: "disk_full",
+        jobId,
+        device: device.id,
+      },
     );
   }
 
@@ -395,6 +444,13 @@ export function createDeviceQueue(
       try {
         await runOne(jobId);
       } catch (e) {
+        const under = d.inbox.get(jobId)?.state;
+        if (isDiskFull(e) && (under === "dispatching" || under === "sent")) {
+          // print.dispatched was durable, so bytes may have left: never run again.
+          inDoubtAfterDiskFull(jobId);
+          if (queue[0] === jobId) queue.shift();
+          continue;
+        }
         if (isDiskFull(e)) {
           // Nothing was written and no byte left: the job stays at the head of the queue and is
           // tried again once space returns (the alert went out from the group commit).
