@@ -31,7 +31,7 @@ import { createRequestResponse } from "./mqtt/v5.ts";
 import { registerAccessActions } from "./management/access-actions.ts";
 import { registerJobActions } from "./jobs/resolve.ts";
 import { createManagementRouter, type ManagementRouter } from "./management/router.ts";
-import { guardWaybillData } from "./privacy/index.ts";
+import { createWaybillDetector, guardWaybillData } from "./privacy/index.ts";
 import { createRfidIntakeCheck } from "./rfid/intake.ts";
 import { createWebSupport } from "./web/wiring.ts";
 import { clusterWiring, type ClusterHooks } from "./cluster/wiring.ts";
@@ -89,6 +89,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const auditAppend = web.observeAudit(createAuditAppend(audit, config));
   // Operators, clients, approvals, lockdown, waybill life cycle (issue #8).
   const access = createAccessLayer({ db, keys, config, audit: auditAppend, clock });
+  // Waybill numbers in text fields: the built-in carrier shapes plus the site's formats.
+  const waybillDetector = createWaybillDetector(config.waybills.carriers);
   const inbox = createInbox(db, createSealer(keys));
   const transaction = <T>(fn: () => T): T => db.transaction(fn)();
   // Group commit (issue #7): inbox inserts and print.dispatched records share one fsync per batch.
@@ -262,7 +264,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     },
     deviceKinds: (id) => devices.get(id)?.driver.jobKinds,
     guard: (data, now) =>
-      guardWaybillData(data, { phoneMinHidden: config.privacy.phone_min_hidden, now }),
+      guardWaybillData(data, {
+        phoneMinHidden: config.privacy.phone_min_hidden,
+        now,
+        waybills: waybillDetector,
+      }),
     rfid: createRfidIntakeCheck(config.rfid, config.privacy.phone_min_hidden),
     admission: access.admission,
     inbox,

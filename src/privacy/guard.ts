@@ -4,8 +4,13 @@ import { checkName } from "./name.ts";
 import { isFullMobile, normalizeText, stripNumberSeparators } from "./normalize.ts";
 import { checkPhone, DEFAULT_PHONE_MIN_HIDDEN } from "./phone.ts";
 import { scanResidentIds } from "./resident-id.ts";
-import { PASS, type PrivacyRuleId, type Verdict } from "./rules.ts";
-import { compactWaybillText, holdsWaybillNumber } from "./waybill.ts";
+import { fail, PASS, type PrivacyRuleId, type Verdict } from "./rules.ts";
+import {
+  compactWaybillText,
+  DEFAULT_WAYBILL_DETECTOR,
+  holdsWaybillNumber,
+  type WaybillDetector,
+} from "./waybill.ts";
 
 /**
  * The privacy guard over the `payload.data` of a job (DESIGN.md §3, §4): pure, no I/O, time is a
@@ -20,6 +25,11 @@ export interface GuardOptions {
   phoneMinHidden?: number | undefined;
   /** Milliseconds since the epoch; a virtual number's binding must expire after it. */
   now: number;
+  /**
+   * Finds waybill numbers in text fields (`createWaybillDetector(config.waybills.carriers)`);
+   * default: the built-in carrier shapes only.
+   */
+  waybills?: WaybillDetector | undefined;
 }
 
 /**
@@ -69,6 +79,7 @@ interface Walk {
   phoneMinHidden: number;
   now: number;
   waybillNo: string | undefined;
+  waybills: WaybillDetector;
   ancestors: Set<object>;
 }
 
@@ -118,13 +129,13 @@ function typedVerdict(
 ): Verdict {
   switch (type) {
     case "name": {
-      if (holdsWaybillNumber(value, w.waybillNo))
+      if (holdsWaybillNumber(value, w.waybillNo) || w.waybills.inText(text, w.waybillNo))
         return { ok: false, rule: "name.looks_like_waybill" };
       const v = checkName(value, { organization: party.organization });
       return v.ok ? scanPhoneNumbers(text, w.phoneMinHidden) : v;
     }
     case "address": {
-      if (holdsWaybillNumber(value, w.waybillNo))
+      if (holdsWaybillNumber(value, w.waybillNo) || w.waybills.inText(text, w.waybillNo))
         return { ok: false, rule: "address.looks_like_waybill" };
       const v = checkAddress(value);
       return v.ok ? scanPhoneNumbers(text, w.phoneMinHidden) : v;
@@ -166,7 +177,12 @@ function checkString(
   const text = normalizeText(value);
   const id = scanResidentIds(text);
   if (!id.ok) return id;
-  if (type === undefined) return scanPhoneNumbers(text, w.phoneMinHidden);
+  if (type === undefined) {
+    const phone = scanPhoneNumbers(text, w.phoneMinHidden);
+    if (!phone.ok) return phone;
+    // Waybill numbers belong in `waybill_no` only (Art. 3: they are personal information).
+    return w.waybills.inText(text, w.waybillNo) ? fail("text.waybill_number") : PASS;
+  }
   return typedVerdict(value, text, type, key, party, w);
 }
 
@@ -264,7 +280,13 @@ export function guardWaybillData(data: unknown, options: GuardOptions): GuardRes
   if (!isPlainObject(data)) return { ok: false, path: "$", rule: "data.not_object" };
   const waybillRaw = data["waybill_no"];
   const waybillNo = typeof waybillRaw === "string" ? compactWaybillText(waybillRaw) : undefined;
-  const w: Walk = { phoneMinHidden, now: options.now, waybillNo, ancestors: new Set() };
+  const w: Walk = {
+    phoneMinHidden,
+    now: options.now,
+    waybillNo,
+    waybills: options.waybills ?? DEFAULT_WAYBILL_DETECTOR,
+    ancestors: new Set(),
+  };
   const failure = walk(data, "", undefined, "", NO_PARTY, w, 0);
   return failure === undefined ? { ok: true } : { ok: false, ...failure };
 }

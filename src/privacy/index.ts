@@ -44,8 +44,17 @@ export { isResidentIdNumber, residentIdCheckChar, scanResidentIds } from "./resi
 /** Free-text detectors with digit boundaries: reference §B.5 pitfalls 1 and 5. */
 export { scanFreeText, scanPhoneNumbers } from "./free-text.ts";
 
-/** Waybill-number shapes (community formats, §B.3 [unverified]): only to spot swapped fields. */
-export { looksLikeWaybillNumber } from "./waybill.ts";
+/**
+ * Waybill-number shapes (community formats, §B.3 [unverified]) and the site's carrier formats:
+ * to spot swapped fields and waybill numbers in free text, never to refuse a `waybill_no`.
+ */
+export {
+  createWaybillDetector,
+  DEFAULT_WAYBILL_DETECTOR,
+  looksLikeWaybillNumber,
+  type CarrierFormat,
+  type WaybillDetector,
+} from "./waybill.ts";
 
 /** Normalization applied before every match: reference §B.4 "Normalize first", §B.5 pitfall 5. */
 export { normalizeText, stripChinaPrefix, stripNumberSeparators } from "./normalize.ts";

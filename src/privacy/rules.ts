@@ -78,6 +78,12 @@ export const PRIVACY_RULES = {
     summary: "a partly masked 18-position resident ID number (not needed for printing)",
     basis: "Regulation Art. 7 (minimum collection); reference §B.4 Resident ID",
   },
+  "text.waybill_number": {
+    summary:
+      "a free-text field holds a waybill number (the job's own, a configured carrier format, or a built-in carrier shape); waybill numbers belong in `waybill_no` only",
+    basis:
+      "Regulation Arts. 3 and 13 (waybill numbers are personal information, managed for life); reference §B.3, §B.4 Waybill number",
+  },
   "waybill_no.looks_like_phone": {
     summary: "the waybill number field holds a mobile number",
     basis: "reference §B.4 Waybill number (must hold what it claims), §B.5 pitfall 1",

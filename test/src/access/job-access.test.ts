@@ -45,6 +45,8 @@ describe("job access control", () => {
             prefixes: ["SF"],
             ranges: [{ from: "SF1000000000000", to: "SF1999999999999" }],
           },
+          // A site-specific format the built-in shapes do not know (synthetic).
+          { carrier: "KY", pattern: "KY\\d{12}" },
         ],
       },
       access: { bulk_print_copies: 5, max_reprints: 1 },
@@ -200,6 +202,24 @@ describe("job access control", () => {
       const r = errorOf(await send(job({ operator: "E2", waybill })));
       expect(r).toMatchObject({ code: "waybill_out_of_range", path: "payload.data.waybill_no" });
     }
+  });
+
+  it("a waybill number in a text field is refused: a configured carrier's format, or the job's own number", async () => {
+    const site = job({ operator: "E2" });
+    site.payload.data["destination"] = "转 KY123456789012";
+    expect(errorOf(await send(site))).toMatchObject({
+      code: "privacy_rejected",
+      path: "payload.data.destination",
+      rule: "text.waybill_number",
+    });
+    const own = job({ operator: "E2" });
+    (own.payload.data["item"] as Record<string, unknown>)["category"] =
+      `补 ${String(own.payload.data["waybill_no"])}`;
+    expect(errorOf(await send(own))).toMatchObject({
+      code: "privacy_rejected",
+      path: "payload.data.item.category",
+      rule: "text.waybill_number",
+    });
   });
 
   it("reprints: a second first print needs a reason; over the limit a second supervisor's approval; self-approval refused; all audited", async () => {

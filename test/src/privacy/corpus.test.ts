@@ -164,6 +164,19 @@ for (const category of ["日用品", "文件", "电子产品 2件", "服装 x3",
 for (const weight of [0, 1, 1200, 999999, 13812345])
   ok(`weight ${weight}`, { "item.weight_g": weight });
 
+// Numbers in text fields that are not waybill numbers: digit-only carrier shapes count in free
+// text only next to a waybill keyword (reference §B.5 pitfall 1, §B.6).
+ok("a millisecond timestamp in a numeric field", { "item.weight_g": 1732000000000 });
+ok("an ISBN-13 in the item category", { "item.category": "图书 9787111111111" });
+ok("an order number in the item category", { "item.category": "订单 202611300001234" });
+ok("a 13-digit number in the destination", { destination: "Hub 1732000000000" });
+ok("a carrier's name in the destination", { destination: "SF 顺丰中转场 A12" });
+ok("a keyword with a short number", { "item.category": "快递 5件" });
+ok("a long sort code", { sort_code: "571-A12-03-0001" });
+ok("a ZTO-like number glued into a longer digit run", {
+  "item.category": "运单 7513812345678901",
+});
+
 // ---- personal data in disguises --------------------------------------------------------------
 const mobiles = [
   "13812345678",
@@ -317,6 +330,54 @@ for (const [key, value] of [
   ["recipient.real_name", "张三"],
 ] as const)
   bad(`unknown field ${key}`, { [key]: value }, `payload.data.${key}`);
+
+// Waybill numbers outside `waybill_no` (Art. 3: personal information; issue #8: own field only).
+for (const [name, fields, path] of [
+  ["its own number in the destination", { destination: "单号SF1234567890123" }, "destination"],
+  [
+    "another SF number in the category",
+    { "item.category": "补寄 SF1000000000001" },
+    "item.category",
+  ],
+  ["a JD number in the category", { "item.category": "退货 JDX012345678901" }, "item.category"],
+  ["a YTO number as the sort code", { sort_code: "YT1234567890123" }, "sort_code"],
+  ["a J&T number with spaces", { destination: "转 JT 0013 8123 4567 8" }, "destination"],
+  ["an SF number with dashes", { destination: "SF-1234-5678-90124" }, "destination"],
+  [
+    "a full-width SF number",
+    { "item.category": "ＳＦ１２３４５６７８９０１２５" },
+    "item.category",
+  ],
+  ["a lower-case SF number", { "item.category": "sf1234567890126" }, "item.category"],
+  ["a Deppon number as the carrier", { carrier: "DPK123456789012" }, "carrier"],
+  ["an EMS lettered number", { destination: "邮件 PA12345678901" }, "destination"],
+  ["a ZTO number next to 运单", { "item.category": "运单75138123456789" }, "item.category"],
+  ["an STO number next to 快递单号", { destination: "快递单号:431381234567812" }, "destination"],
+  ["an EMS number next to waybill", { "item.category": "waybill 9813812345678" }, "item.category"],
+  ["a Cainiao number next to 物流", { destination: "物流 621381234567890" }, "destination"],
+  ["a Yunda number next to tracking", { sort_code: "tracking 5123456789012" }, "sort_code"],
+  [
+    "its own digit-only number, no keyword",
+    { waybill_no: "75138123456789", destination: "杭州 75138123456789" },
+    "destination",
+  ],
+  [
+    "another number inside the address",
+    { "recipient.address": "浙江省杭州市****（SF1234567890127）" },
+    "recipient.address",
+  ],
+  [
+    "a ZTO number with its keyword inside the address",
+    { "sender.address": "广东省深圳市****运单75138123456780" },
+    "sender.address",
+  ],
+  [
+    "a YTO number after a masked name",
+    { "recipient.name": "张* YT1234567890123" },
+    "recipient.name",
+  ],
+] as const)
+  bad(`waybill number in free text: ${name}`, fields, `payload.data.${path}`);
 
 /** The intake's order: allow-list first, then the guard. */
 function check(data: Record<string, unknown>) {

@@ -373,6 +373,7 @@ describe("PRIVACY_RULES", () => {
       withField("recipient.address", "SF1234567890123"),
       withField("remarks", VALID_ID),
       withField("remarks", "360426********0071"),
+      withField("remarks", "改寄 JT0013812345678"),
       withField("waybill_no", "13812345678"),
       "not an object",
       withField("item.when", new Date(0)),
