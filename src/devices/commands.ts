@@ -81,6 +81,8 @@ export function createDeviceCommands(o: DeviceCommandsOptions) {
       case "resume":
         rt.setHold(name === "pause");
         o.manager.republish(device);
+        // A paused member's held pool jobs move to a healthy sibling; a resumed one takes them.
+        o.manager.pools.rebalance(device);
         o.event(device, { type: `device.${name}d` });
         return { hold: rt.onHold };
       case "cancel": {

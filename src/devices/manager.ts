@@ -103,6 +103,7 @@ export async function createDeviceManager(o: DeviceManagerOptions): Promise<Devi
     queues,
     poolOf: (id) => configs.get(id)?.pool,
     event: o.event,
+    moved: (jobId, to) => void o.queueDeps.inbox.setDevice(jobId, to, clock()),
     logger,
   });
 

@@ -15,6 +15,11 @@ export interface PoolsOptions {
   queues: ReadonlyMap<string, DeviceQueue>;
   poolOf: (device: string) => string | undefined;
   event: DeviceEventSend;
+  /**
+   * Records the move durably before the job joins its new queue (the inbox's `device`), so a
+   * restart recovers it on the sibling.
+   */
+  moved?: (jobId: string, to: string) => void;
   logger: Logger;
 }
 
@@ -97,6 +102,12 @@ export function createPools(o: PoolsOptions): Pools {
           const taken = o.queues.get(from)?.takeUndispatched((j) => poolJobs.has(j)) ?? [];
           for (const jobId of taken) {
             const to = leastLoaded(good)!;
+            try {
+              o.moved?.(jobId, to);
+            } catch (e) {
+              // It still moves now; only a restart would find it on its old device again.
+              log.error({ err: e, job_id: jobId }, "pool move could not be recorded");
+            }
             o.event(from, { type: "job.moved", job_id: jobId, to });
             log.info({ job_id: jobId, from, to }, "held pool job moved to a healthy sibling");
             o.queues.get(to)?.enqueue(jobId);

@@ -138,6 +138,12 @@ export interface Inbox {
   get(jobId: string): InboxJob | undefined;
   envelope(jobId: string): JobEnvelope;
   setState(jobId: string, state: JobState, now: number, outcome?: StoredOutcome): void;
+  /**
+   * Records that a job not yet dispatched (`accepted`, `queued`, `held`) now belongs to another
+   * device: a held pool job moved to a healthy sibling, so a restart recovers it there. False
+   * when the job is unknown or already under way (nothing changed).
+   */
+  setDevice(jobId: string, device: string, now: number): boolean;
   /** Jobs not yet in a terminal state, in arrival order. */
   unfinished(): InboxJob[];
   /** Records the label job just being sent to a counting device (see {@link DispatchMark}). */
@@ -157,6 +163,10 @@ export function createInbox(db: Database, sealer: Sealer): Inbox {
   );
   const stateStmt = db.prepare(
     `UPDATE jobs SET state = @state, updated_at = @now, outcome = coalesce(@outcome, outcome) WHERE job_id = @job_id`,
+  );
+  const deviceStmt = db.prepare(
+    `UPDATE jobs SET device = @device, updated_at = @now
+     WHERE job_id = @job_id AND state IN ('accepted','queued','held')`,
   );
   const unfinishedStmt = db.prepare<[], JobRow>(
     `SELECT ${JOB_COLUMNS} FROM jobs
@@ -238,6 +248,9 @@ export function createInbox(db: Database, sealer: Sealer): Inbox {
         now,
         outcome: outcome === undefined ? null : JSON.stringify(outcome),
       });
+    },
+    setDevice(jobId, device, now) {
+      return deviceStmt.run({ job_id: jobId, device, now }).changes === 1;
     },
     unfinished() {
       return unfinishedStmt.all().map(toJob);
