@@ -90,8 +90,9 @@ export async function connectWatchTo(w: WatchOptions): Promise<WatchClient> {
     if (tls.key) opts.key = readFileSync(tls.key);
     opts.rejectUnauthorized = tls.reject_unauthorized ?? true;
   }
-  const c = await mqtt.connectAsync(w.url, opts);
-  (c.stream as Socket | undefined)?.setNoDelay?.(true);
+  // Not connectAsync: with a persistent session the broker sends queued messages right after
+  // CONNACK, so handleMessage must be in place before the connection opens.
+  const c = mqtt.connect(w.url, { ...opts, manualConnect: true });
   const handlers: Array<(topic: string, payload: Buffer) => void | Promise<void>> = [];
   // PUBACK only after the handlers finished (mqtt.js sends it when the callback runs).
   // Messages of a persistent session can arrive before a handler is registered: they wait.
@@ -108,10 +109,24 @@ export async function connectWatchTo(w: WatchOptions): Promise<WatchClient> {
     else void run();
   };
   const reconnectHandlers: Array<() => void> = [];
-  // Registered after the first CONNACK: every connect seen here is a reconnect.
+  let connects = 0;
   c.on("connect", () => {
     (c.stream as Socket | undefined)?.setNoDelay?.(true);
-    for (const h of reconnectHandlers) h();
+    if (connects++ > 0) for (const h of reconnectHandlers) h();
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onConnect = () => {
+      c.off("error", onError);
+      resolve();
+    };
+    const onError = (e: Error) => {
+      c.off("connect", onConnect);
+      c.end(true);
+      reject(e);
+    };
+    c.once("connect", onConnect);
+    c.once("error", onError);
+    c.connect();
   });
   const subscribe = async (filters: string[]) => {
     if (filters.length > 0) await c.subscribeAsync(filters, { qos: 1 });
