@@ -1,6 +1,12 @@
 import type { Label } from "./label/model.ts";
 import type { DeviceSnapshot } from "./snapshot.ts";
-import type { DeviceIo, DriverJob, ExecuteOptions, ExecuteResult } from "./rfid/job.ts";
+import type {
+  DeviceIo,
+  DriverJob,
+  ExecuteOptions,
+  ExecuteResult,
+  TagReadBack,
+} from "./rfid/job.ts";
 
 /** What the device can do; composed from capability fragments, never subclassed. */
 export interface Capabilities {
@@ -103,6 +109,12 @@ export interface DriverDefinition {
   /** Reads the device's identity (model, firmware, serial); absent when the protocol has none. */
   identity?: IdentityQuery;
   /**
+   * Sent first on a new connection when the previous one dropped while a label's bytes may have
+   * been only partly received (a cable cut mid-label), so the printer throws the partial format
+   * away instead of joining it to what comes next (ZPL `~JX`). Absent when the protocol has none.
+   */
+  cancelPartialFormat?: Uint8Array;
+  /**
    * Reads the device's lifetime label count (non-volatile, one per label printed). The
    * dispatcher stores it with each label job before the bytes go out, so that after a crash the
    * device can tell whether an in-doubt job printed (src/jobs/device-verdict.ts). Absent when the
@@ -116,6 +128,11 @@ export interface DriverDefinition {
    * the driver writes only through `io`.
    */
   execute?(job: DriverJob, io: DeviceIo, options: ExecuteOptions): Promise<ExecuteResult>;
+  /**
+   * Reads the tag in the field back without writing (RFID encoders): used to settle an in-doubt
+   * encode by comparing its EPC with the job's (src/rfid/verdict.ts).
+   */
+  readTag?(io: DeviceIo, options: ExecuteOptions): Promise<TagReadBack>;
 }
 
 /** The driver's session for `profile`, or a stateless one wrapping `compile`. */

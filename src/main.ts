@@ -415,7 +415,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     clock,
     logger,
     enqueue: (d, j) => deviceManager.enqueue(d, j),
-    askDevice: createAskDevice({ devices, inbox, timeoutMs: 3000 }),
+    askDevice: createAskDevice({ devices, inbox, timeoutMs: 3000, rfid: config.rfid }),
   });
   recoveryDone();
   await announce(mqttConn);

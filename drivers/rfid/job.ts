@@ -69,3 +69,16 @@ export interface ExecuteResult {
   bytes: number;
   steps: ExecuteStep[];
 }
+
+/** What a reader saw when asked to read the tag in its field back (nothing written). */
+export interface TagReadBack {
+  /** EPCs (upper-case hex) of the tags that answered one inventory round. */
+  epcs: string[];
+  /**
+   * With exactly one tag: true when its access password refused a read without the password
+   * (locked), false when it was readable; absent when not found out.
+   */
+  accessPasswordLocked?: boolean;
+  /** The reader stopped answering during the inventory. */
+  noReply?: boolean;
+}

@@ -5,6 +5,7 @@
  */
 import { defineDriver } from "../types.ts";
 import { encodeTagR2000 } from "./encode.ts";
+import { readBackR2000 } from "./read-back.ts";
 import { r2000IdentityQuery, r2000StatusQuery } from "./status.ts";
 
 export const uhfR2000 = defineDriver({
@@ -26,4 +27,5 @@ export const uhfR2000 = defineDriver({
   execute(job, io, options) {
     return encodeTagR2000(job.rfid, io, options);
   },
+  readTag: readBackR2000,
 });

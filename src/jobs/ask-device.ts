@@ -4,6 +4,8 @@
  * hash for e-paper updates. Jobs on devices that cannot tell get `unknown`.
  */
 import type { DeviceRuntime } from "../devices/runtime.ts";
+import type { RfidConfig } from "../rfid/config.ts";
+import { rfidReadBackVerdict } from "../rfid/verdict.ts";
 import {
   labelCounterVerdict,
   withDeadline,
@@ -17,6 +19,8 @@ export interface AskDeviceDeps {
   inbox: Inbox;
   /** Longest a device may take to give its verdict (it may be printing the job's last copy). */
   timeoutMs: number;
+  /** The site's RFID settings: the EPC an encode job was to write is rebuilt from them. */
+  rfid?: RfidConfig;
 }
 
 export function createAskDevice(d: AskDeviceDeps): AskDevice {
@@ -29,6 +33,14 @@ export function createAskDevice(d: AskDeviceDeps): AskDevice {
       // verdict then says not_last_dispatch.
       return withDeadline(
         labelCounterVerdict(device, job.jobId, d.inbox.lastDispatch(device.id), d.timeoutMs),
+        d.timeoutMs + 2000,
+      );
+    }
+    if (job.kind === "rfid.encode" && device.driver.readTag !== undefined) {
+      return withDeadline(
+        Promise.resolve()
+          .then(() => d.inbox.envelope(job.jobId))
+          .then((env) => rfidReadBackVerdict(device, env, d.rfid, Math.min(2000, d.timeoutMs))),
         d.timeoutMs + 2000,
       );
     }
