@@ -84,6 +84,36 @@ describe("a gateway without allow_anonymous", () => {
     try {
       const url = `mqtt://127.0.0.1:${port}`;
       await expect(connect(url, undefined)).rejects.toThrow(/not authorized/i);
+      await expect(connect(url, { id: "ws-404", password: "wrong-password" })).rejects.toThrow(
+        /bad user|not authorized/i,
+      );
+      // Both refusals are in the gateway's audit log, with the cause and the peer's address.
+      const side = openDatabase(join(dir, "labelgate.db"));
+      try {
+        const rows = () =>
+          side
+            .prepare<[], { reason: string; client: string | null; workstation: string | null }>(
+              `SELECT reason, json_extract(actor, '$.client') AS client,
+                      json_extract(place, '$.workstation') AS workstation
+               FROM audit_log WHERE action = 'client.refused' ORDER BY seq`,
+            )
+            .all();
+        await expect.poll(rows).toHaveLength(2);
+        expect(rows()).toEqual([
+          {
+            reason: "not_authorized:connect:credentials",
+            client: null,
+            workstation: expect.stringMatching(/127\.0\.0\.1/) as string,
+          },
+          {
+            reason: "not_authorized:connect:credentials",
+            client: "ws-404",
+            workstation: expect.stringMatching(/127\.0\.0\.1/) as string,
+          },
+        ]);
+      } finally {
+        side.close();
+      }
       expect(() =>
         validateConfig(
           { mqtt: { embedded: { enabled: true, host: "0.0.0.0", port, allow_anonymous: true } } },
