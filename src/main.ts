@@ -191,7 +191,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     web.event(device, event);
   };
   // MQTT 5: Response Topic / Correlation Data of a job request (src/mqtt/v5.ts).
-  const requestResponse = createRequestResponse(config.mqtt.url !== undefined);
+  const requestResponse = createRequestResponse(config.mqtt.url !== undefined, {
+    db,
+    commit,
+    onError: (e) => logger.warn({ err: e }, "correlation data not stored"),
+  });
   const sendReply = (replyTo: string, reply: Reply) =>
     outbox.enqueue(replyTo, JSON.stringify(reply), false, requestResponse.replyProperties(reply));
   const cluster = clusterWiring({
