@@ -30,6 +30,15 @@ export interface TextElement {
   bold?: boolean;
   /** Clockwise rotation in degrees. */
   rotation?: 0 | 90 | 180 | 270;
+  /**
+   * Texts of one group are sent as one graphic by a compiler that sends text as graphics (ZPL
+   * without a resident CJK font): one stored object and one placement instead of one each, which
+   * saves the per-graphic overhead and lets the compressor see all of them at once. Give it to
+   * texts that always appear together — a template's captions, one party's name and address —
+   * never to texts that vary independently (a graphic is reused only when all of it recurs).
+   * Renderers and the other compilers ignore it.
+   */
+  group?: string;
 }
 
 export interface BarcodeElement {

@@ -5,14 +5,14 @@
  * label; sending those natively (a resident Latin font) and the rest as graphics that a printer
  * can keep in memory makes the steady-state label small.
  *
- * Rule: a *native run* is a maximal run of printable, non-space ASCII that contains a digit and is
- * at least 3 characters long; everything else (CJK, words, punctuation, spaces) stays in graphic
- * runs. Runs are positioned with the CJK font's own advance widths, so a native run occupies the
+ * Rule: a *native run* is a maximal run of printable, non-space ASCII that contains a digit or a
+ * `*` (the mask of de-identified fields: `****` ends most masked addresses) and is at least 3
+ * characters long; everything else (CJK, words, punctuation, spaces) stays in graphic runs. Runs are positioned with the CJK font's own advance widths, so a native run occupies the
  * place the rasterized text would; resident Latin fonts are narrower, never wider, in practice.
  * Rotated text is one graphic. Pieces are placed in dots relative to the element's origin.
  */
 import { createCanvas } from "@napi-rs/canvas";
-import { createBitmap, getPixel, setPixel, type Bitmap } from "./bitmap.ts";
+import { blit, createBitmap, getPixel, setPixel, type Bitmap } from "./bitmap.ts";
 import type { TextElement } from "./model.ts";
 import { FONT_FAMILIES, layoutText, renderTextBitmap } from "./text.ts";
 
@@ -43,7 +43,7 @@ export type TextPiece =
  */
 export const FULL_RESOLUTION_MAX_DOTS = 40;
 
-const NATIVE_RUN = /[\x21-\x7e]*[0-9][\x21-\x7e]*/g;
+const NATIVE_RUN = /[\x21-\x7e]*[0-9*][\x21-\x7e]*/g;
 
 /** The [start, end) ranges of native runs in `line`. */
 export function nativeRuns(line: string): Array<[number, number]> {
@@ -73,6 +73,30 @@ export function cropToInk(b: Bitmap): { bitmap: Bitmap; x: number; y: number } |
   const out = createBitmap(x1 - x0 + 1, y1 - y0 + 1);
   for (let y = y0; y <= y1; y++)
     for (let x = x0; x <= x1; x++) if (getPixel(b, x, y)) setPixel(out, x - x0, y - y0);
+  return { bitmap: out, x: x0, y: y0 };
+}
+
+/** A bitmap placed at (x, y) dots. */
+export interface PlacedBitmap {
+  bitmap: Bitmap;
+  x: number;
+  y: number;
+}
+
+/**
+ * The placed bitmaps drawn into one bitmap over their bounding box (black wins where they
+ * overlap), placed at the box's top-left; undefined for an empty list.
+ */
+export function mergePlaced(items: readonly PlacedBitmap[]): PlacedBitmap | undefined {
+  if (items.length === 0) return undefined;
+  const first = items[0];
+  if (items.length === 1 && first !== undefined) return first;
+  const x0 = Math.min(...items.map((p) => p.x));
+  const y0 = Math.min(...items.map((p) => p.y));
+  const x1 = Math.max(...items.map((p) => p.x + p.bitmap.width));
+  const y1 = Math.max(...items.map((p) => p.y + p.bitmap.height));
+  const out = createBitmap(x1 - x0, y1 - y0);
+  for (const p of items) blit(out, p.bitmap, p.x - x0, p.y - y0);
   return { bitmap: out, x: x0, y: y0 };
 }
 

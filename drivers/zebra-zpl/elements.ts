@@ -4,10 +4,10 @@
  * (firmware-protocols/zpl/format.ts: `^FH_` hex escapes, UTF-8 under `^CI28`), so no job data can
  * end a field or start a command; command parameters come from geometry and the profile only.
  */
-import { deflateSync } from "node:zlib";
+import { constants, deflateSync } from "node:zlib";
 import { scaleBitmap, type Bitmap } from "../label/bitmap.ts";
 import type { LabelElement, TextElement, BarcodeElement } from "../label/model.ts";
-import { textPieces } from "../label/pieces.ts";
+import { textPieces, type PlacedBitmap } from "../label/pieces.ts";
 import type { DeviceProfile } from "../types.ts";
 import { createByteBuffer } from "../../firmware-protocols/zpl/bytes.ts";
 import {
@@ -82,9 +82,15 @@ export function isPrintableAscii(text: string): boolean {
  */
 export type GraphicPlacer = (bitmap: Bitmap, f: ZplChunkBuilder, magnification: number) => void;
 
-/** zlib stream of `data` for `:Z64:` (node's zlib at level 9 compresses 1-bit text best). */
+/**
+ * zlib stream of `data` for `:Z64:`: node's zlib at level 9, with the default and the "filtered"
+ * match strategy, whichever is shorter (1-bit text compresses best at level 9; which strategy
+ * wins depends on the glyphs, by a few percent).
+ */
 export function deflateZ64(data: Uint8Array): string {
-  return encodeZ64(new Uint8Array(deflateSync(data, { level: 9, memLevel: 9 })));
+  const a = deflateSync(data, { level: 9, memLevel: 9 });
+  const b = deflateSync(data, { level: 9, memLevel: 9, strategy: constants.Z_FILTERED });
+  return encodeZ64(new Uint8Array(b.length < a.length ? b : a));
 }
 
 /**
@@ -98,8 +104,16 @@ export const inlineGraphic: GraphicPlacer = (bitmap, f, magnification) => {
 };
 
 /**
+ * Takes the graphic pieces of a text element that has a `group`: the piece's dots, where its
+ * top-left goes on the label (in printer dots) and its magnification, to be merged with the rest
+ * of the group into one graphic (compile.ts).
+ */
+export type GroupCollector = (group: string, piece: PlacedBitmap, magnification: number) => void;
+
+/**
  * Text the printer has no font for: number-like runs as native `^A0` fields, the rest as
- * graphics of just their ink (drivers/label/pieces.ts).
+ * graphics of just their ink (drivers/label/pieces.ts). With `collect`, the graphic pieces of a
+ * grouped element go to it instead of into the chunk.
  */
 function compilePieces(
   f: ZplChunkBuilder,
@@ -107,6 +121,7 @@ function compilePieces(
   dots: Dots,
   profile: DeviceProfile,
   place: GraphicPlacer,
+  collect?: GroupCollector,
 ): void {
   const x = dots(el.xMm, "xMm");
   const y = dots(el.yMm, "yMm");
@@ -114,16 +129,18 @@ function compilePieces(
   for (const p of textPieces(el, profile.dpi, true)) {
     f.split();
     if (p.kind === "graphic") {
+      if (el.group !== undefined && collect !== undefined) {
+        collect(el.group, { bitmap: p.bitmap, x: x + p.dx, y: y + p.dy }, p.magnification);
+        continue;
+      }
       f.command("FO", x + p.dx, y + p.dy);
       place(p.bitmap, f, p.magnification);
       f.command("FS");
       continue;
     }
-    const strikes = el.bold === true ? [0, Math.max(1, Math.round(profile.dpi / 203))] : [0];
-    for (const s of strikes) {
-      f.command("FO", x + p.dx + s, y + p.dy).command("A0", "N", p.heightDots, p.heightDots);
-      f.field(p.text);
-    }
+    // Font 0 is bold already (see compileText): one strike.
+    f.command("FO", x + p.dx, y + p.dy).command("A0", "N", p.heightDots, p.heightDots);
+    f.field(p.text);
   }
   f.split();
 }
@@ -136,11 +153,12 @@ export function compileElement(
   dots: Dots,
   profile: DeviceProfile,
   place: GraphicPlacer,
+  collect?: GroupCollector,
 ): void {
   switch (el.type) {
     case "text":
       if (profile.cjkFont === undefined && !isPrintableAscii(el.text)) {
-        compilePieces(f, el, dots, profile, place);
+        compilePieces(f, el, dots, profile, place, collect);
         return;
       }
       compileText(f, el, dots, profile);
@@ -186,9 +204,14 @@ function compileText(
     el.boxWidthMm === undefined ? undefined : Math.max(1, dots(el.boxWidthMm, "boxWidthMm"));
   const maxLines = Math.max(1, Math.floor(el.maxLines ?? 1));
   const just = el.align === "center" ? "C" : el.align === "right" ? "R" : "L";
-  // ZPL has no bold attribute; the usual practice is a second strike one dot (at 203 dpi) to the
-  // right, which thickens every stroke.
-  const strikes = el.bold === true ? [0, Math.max(1, Math.round(profile.dpi / 203))] : [0];
+  // ZPL has no bold attribute. Font 0 is CG Triumvirate *Bold* Condensed (ZPL II PG, "Fonts and
+  // Bar Codes", standard printer fonts), so native text is bold as it is; a resident CJK font
+  // (`^A@`) gets the usual second strike one dot (at 203 dpi) to the right, which thickens every
+  // stroke.
+  const strikes =
+    el.bold === true && profile.cjkFont !== undefined
+      ? [0, Math.max(1, Math.round(profile.dpi / 203))]
+      : [0];
   for (const dx of strikes) {
     f.command("FO", x + dx, y);
     if (profile.cjkFont !== undefined) {

@@ -85,7 +85,7 @@ function intersect(
 /** Recent labels compared with each new one for shared chunks. */
 const HISTORY = 8;
 
-const GRAPHIC_REF = /\^XG(R:[A-Z0-9]{1,8}\.GRF)/g;
+const GRAPHIC_REF = /\^XG(R:[A-Z0-9]{1,8})/g;
 
 export function createZplCompiler(
   profile: DeviceProfile,
@@ -120,13 +120,12 @@ export function createZplCompiler(
           let entry = graphics.get(key);
           if (entry !== undefined && !sameDots(entry.dots, b)) entry = undefined;
           if (entry === undefined) {
-            entry = { name: `R:G${(nextGraphic++).toString(36).toUpperCase()}.GRF`, dots: b };
+            // Short name: `~DG` appends .GRF, `^XG` assumes it (firmware-protocols/zpl/graphics.ts).
+            entry = { name: `R:G${(nextGraphic++).toString(36).toUpperCase()}`, dots: b };
             const total = b.bytesPerRow * b.height;
             const data = deflateZ64(b.data);
-            downloads.push(
-              encodeDownloadGraphic(entry.name, total, b.bytesPerRow, data),
-              encodeAscii("\n"),
-            );
+            // `~DG` stores to R: by default: the device letter is left out of the download.
+            downloads.push(encodeDownloadGraphic(entry.name.slice(2), total, b.bytesPerRow, data));
           }
           graphics.delete(key);
           graphics.set(key, entry);
@@ -148,7 +147,8 @@ export function createZplCompiler(
           if (graphics.size <= maxGraphics) break;
           if (used.has(g.name) || keep.has(g.name)) continue;
           graphics.delete(k);
-          deletions.push(g.name);
+          // ^ID takes the full name (ZPL II PG, ^ID Object Delete).
+          deletions.push(`${g.name}.GRF`);
         }
 
         // Recall stored formats that fit (largest first), then store the chunks this label shares
@@ -168,7 +168,8 @@ export function createZplCompiler(
         }
         if (best !== undefined) {
           const sk: Skeleton = {
-            name: `R:S${(nextSkeleton++).toString(36).toUpperCase()}.ZPL`,
+            // Short name: ^DF and ^XF fix the extension at .ZPL (ZPL II PG, ^DF, ^XF).
+            name: `R:S${(nextSkeleton++).toString(36).toUpperCase()}`,
             chunks: best.shared,
             bytes: best.bytes,
             graphics: new Set(
@@ -195,7 +196,7 @@ export function createZplCompiler(
         skeletons = [...skeletons.filter((x) => !applied.includes(x)), ...applied];
         while (skeletons.length > maxSkeletons) {
           const old = skeletons.shift();
-          if (old !== undefined) deletions.push(old.name);
+          if (old !== undefined) deletions.push(`${old.name}.ZPL`);
         }
         const rest: Uint8Array[] = [];
         chunks.forEach((c, i) => {

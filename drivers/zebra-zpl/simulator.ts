@@ -31,7 +31,12 @@ import {
   idleHostStatus,
 } from "../../firmware-protocols/zpl/host-status.ts";
 import { STX, decodeLatin1 } from "../../firmware-protocols/zpl/bytes.ts";
-import { decodeGraphicData, encodeZ64 } from "../../firmware-protocols/zpl/graphics.ts";
+import {
+  OBJECT_REF,
+  decodeGraphicData,
+  encodeZ64,
+  objectNames,
+} from "../../firmware-protocols/zpl/graphics.ts";
 import { encodeHqesReply, HQES_ERROR } from "../../firmware-protocols/zpl/hqes.ts";
 import {
   encodeSgdValue,
@@ -170,14 +175,15 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
   let missingGraphics = 0;
 
   const storeGraphic = (params: string): void => {
-    // ~DGd:o.x,t,w,data (ZPL II PG, ~DG Download Graphics).
-    const m = /^([REBA]:[A-Z0-9_]{1,8}\.GRF),(\d+),(\d+),(.*)$/s.exec(params);
+    // ~DGd:o.x,t,w,data (ZPL II PG, ~DG Download Graphics): d defaults to R:, .GRF is appended.
+    const m = new RegExp(`^(${OBJECT_REF}),(\\d+),(\\d+),(.*)$`, "s").exec(params);
+    const name = objectNames(m?.[1] ?? "", "GRF")[0];
     const decoded = m ? decodeGraphicData(m[4] ?? "") : undefined;
-    if (!m || decoded === undefined || decoded.type === "malformed") {
+    if (!m || name === undefined || decoded === undefined || decoded.type === "malformed") {
       badGraphics++;
       return;
     }
-    graphics.set(m[1] ?? "", { total: Number(m[2]), perRow: Number(m[3]), data: m[4] ?? "" });
+    graphics.set(name, { total: Number(m[2]), perRow: Number(m[3]), data: m[4] ?? "" });
   };
 
   /**
@@ -186,10 +192,12 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
    */
   const storeFormat = (bytes: Uint8Array): boolean => {
     const text = decodeLatin1(bytes);
-    const m = /\^DF([REBA]:[A-Z0-9_]{1,8}\.ZPL)\^FS/i.exec(text);
-    if (m === null) return false;
+    // ^DFd:o.x: d defaults to R:, x is fixed at .ZPL (ZPL II PG, ^DF).
+    const m = new RegExp(`\\^DF(${OBJECT_REF})\\^FS`, "i").exec(text);
+    const name = objectNames(m?.[1] ?? "", "ZPL")[0];
+    if (m === null || name === undefined) return false;
     const body = text.slice(m.index + m[0].length).replace(/\^XZ$/i, "");
-    formats.set((m[1] ?? "").toUpperCase(), body);
+    formats.set(name, body);
     return true;
   };
 
@@ -206,15 +214,19 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
         formats.delete(name.toUpperCase());
         return "";
       })
-      .replace(/\^XF([REBA]:[A-Z0-9_]{1,8}\.ZPL)(\^FS)?/gi, (_all, name: string) => {
-        const f = formats.get(name.toUpperCase());
+      .replace(new RegExp(`\\^XF(${OBJECT_REF})(\\^FS)?`, "gi"), (_all, ref: string) => {
+        // Without a device, the first of R:, E:, B:, A: that holds it (ZPL II PG, ^XF).
+        const name = objectNames(ref, "ZPL").find((n) => formats.has(n));
+        const f = name === undefined ? undefined : formats.get(name);
         if (f === undefined) missingGraphics++;
         return f ?? "";
       })
       .replace(
-        /\^XG([REBA]:[A-Z0-9_]{1,8}\.GRF)(?:,(\d*))?(?:,(\d*))?/gi,
-        (_all, name: string, mx?: string, my?: string) => {
-          const g = graphics.get(name.toUpperCase());
+        new RegExp(`\\^XG(${OBJECT_REF})(?:,(\\d*))?(?:,(\\d*))?`, "gi"),
+        (_all, ref: string, mx?: string, my?: string) => {
+          // Without a device, the first of R:, E:, B:, A: that holds it (ZPL II PG, ^XG).
+          const name = objectNames(ref, "GRF").find((n) => graphics.has(n));
+          const g = name === undefined ? undefined : graphics.get(name);
           if (g === undefined) {
             missingGraphics++;
             return "";

@@ -103,8 +103,15 @@ export function decodeGraphicData(text: string): GraphicDataDecoded {
   return { type: "hex", raw };
 }
 
-/** Object names this codebase uses: a drive letter, 1–8 of `A-Z 0-9`, `.GRF`. */
-const GRAPHIC_NAME = /^[REBA]:[A-Z0-9]{1,8}\.GRF$/;
+/**
+ * Graphic names this codebase uses: a drive letter, 1–8 of `A-Z 0-9`, and `.GRF` or nothing —
+ * `~DG` appends `.GRF` when it is not given and `^XG`'s extension is fixed at `.GRF` (ZPL II PG,
+ * `~DG` Download Graphics, `^XG` Recall Graphic), so the short form names the same object in 4
+ * bytes less per download and per recall.
+ */
+const GRAPHIC_NAME = /^[REBA]:[A-Z0-9]{1,8}(\.GRF)?$/;
+/** `~DG` may also leave out the device: it stores to `R:` (ZPL II PG, `~DG`, d default). */
+const DOWNLOAD_NAME = /^([REBA]:)?[A-Z0-9]{1,8}(\.GRF)?$/;
 
 /**
  * `~DG<name>,<total>,<bytesPerRow>,<data>` (ZPL II PG, `~DG` Download Graphics): stores a graphic
@@ -117,7 +124,7 @@ export function encodeDownloadGraphic(
   bytesPerRow: number,
   data: string,
 ): Uint8Array {
-  if (!GRAPHIC_NAME.test(name)) throw new RangeError("graphic name must be like R:ABC123.GRF");
+  if (!DOWNLOAD_NAME.test(name)) throw new RangeError("graphic name must be like R:ABC123.GRF");
   if (!/^:(Z64|B64):[A-Za-z0-9+/=]*:[0-9a-f]{4}$/.test(data))
     throw new RangeError("bad graphic data");
   return concatBytes([encodeAscii(`~DG${name},${totalBytes},${bytesPerRow},${data}`)]);
@@ -127,4 +134,23 @@ export function encodeDownloadGraphic(
 export function checkGraphicName(name: string): string {
   if (!GRAPHIC_NAME.test(name)) throw new RangeError("graphic name must be like R:ABC123.GRF");
   return name;
+}
+
+/** A stored-object reference as it may appear in a command: `d:o.x`, `d:o`, `o.x` or `o`. */
+export const OBJECT_REF = "(?:[REBA]:)?[A-Z0-9_]{1,8}(?:\\.[A-Z]{3})?";
+
+/**
+ * The full names (`R:NAME.GRF`) a reference from a command may mean, in search order. Without a
+ * device, a download stores to `R:` (the first name) and a recall searches R:, E:, B:, A: (ZPL II
+ * PG, `~DG` and `^DF` default device, `^XG` / `^XF` "search priority"); without an extension the
+ * command's fixed one is meant (`.GRF` for `~DG` / `^XG`, `.ZPL` for `^DF` / `^XF`). Empty when the
+ * reference names another extension than `ext`.
+ */
+export function objectNames(ref: string, ext: "GRF" | "ZPL"): string[] {
+  const m = /^(?:([REBA]):)?([A-Z0-9_]{1,8})(?:\.([A-Z]{3}))?$/i.exec(ref);
+  if (m === null) return [];
+  const [, device, name = "", given] = m;
+  if (given !== undefined && given.toUpperCase() !== ext) return [];
+  const devices = device === undefined ? ["R", "E", "B", "A"] : [device.toUpperCase()];
+  return devices.map((d) => `${d}:${name.toUpperCase()}.${ext}`);
 }

@@ -54,6 +54,14 @@ function text(
   return { type: "text", xMm: x, yMm: y, sizeMm: size, text: value, ...extra };
 }
 
+/**
+ * Text groups (drivers/label/model.ts): a printer that gets text as graphics stores the captions
+ * as one object, and the sender's name and address — one party, on every label of a shipper — as
+ * another. The recipient's name and address vary independently, so they stay apart.
+ */
+const CAPTION = { group: "caption" } as const;
+const SENDER = { group: "sender" } as const;
+
 export function layoutWaybill100x150(d: WaybillData): Label {
   const el: LabelElement[] = [];
   // Code zone: carrier and the waybill barcode.
@@ -74,22 +82,23 @@ export function layoutWaybill100x150(d: WaybillData): Label {
   el.push(text(M, 43, 6, d.destination, { boxWidthMm: W - 2 * M, align: "center" }));
   el.push(hline(52));
   // Recipient zone.
-  el.push(text(M, 55, 5, "收"));
+  el.push(text(M, 55, 6, "收", CAPTION));
   el.push(text(12, 55, 4, `${d.recipient.name}  ${d.recipient.phone}`));
   el.push(text(12, 61, 3.5, d.recipient.address, { boxWidthMm: W - 12 - M, maxLines: 2 }));
   el.push(hline(72));
   // Sender zone.
-  el.push(text(M, 75, 5, "寄"));
-  el.push(text(12, 75, 3.5, `${d.sender.name}  ${d.sender.phone}`));
-  el.push(text(12, 80, 3, d.sender.address, { boxWidthMm: W - 12 - M, maxLines: 2 }));
+  el.push(text(M, 75, 6, "寄", CAPTION));
+  el.push(text(12, 75, 3.5, `${d.sender.name}  ${d.sender.phone}`, SENDER));
+  el.push(text(12, 80, 3, d.sender.address, { boxWidthMm: W - 12 - M, maxLines: 2, ...SENDER }));
   el.push(hline(89));
   // Contents zone.
   const item = d.item;
+  // "1.00kg" without a space is one number-like run, which printers print in a resident font.
   const contents = item
     ? [
         item.category,
-        item.weight_g !== undefined ? `${(item.weight_g / 1000).toFixed(2)} kg` : "",
-        item.pieces !== undefined ? `${item.pieces} 件` : "",
+        item.weight_g !== undefined ? `${(item.weight_g / 1000).toFixed(2)}kg` : "",
+        item.pieces !== undefined ? `${item.pieces}件` : "",
       ]
         .filter((s) => s !== "")
         .join("  ")
@@ -97,8 +106,8 @@ export function layoutWaybill100x150(d: WaybillData): Label {
   el.push(text(M, 92, 3.5, `内件: ${contents}`, { boxWidthMm: W - 2 * M }));
   el.push(hline(100));
   // Signature zone.
-  el.push(text(M, 103, 3.5, "签收人:"));
-  el.push(text(M, 115, 3.5, "时间:"));
+  el.push(text(M, 103, 3.5, "签收人:", CAPTION));
+  el.push(text(M, 115, 3.5, "时间:", CAPTION));
   el.push(hline(128));
   el.push(text(M, 131, 3, d.waybill_no));
   return { widthMm: W, heightMm: 150, elements: el };

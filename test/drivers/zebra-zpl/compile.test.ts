@@ -37,8 +37,7 @@ describe("compileZpl golden files", () => {
     expect(events).toEqual([{ type: "format", bytes, offset: 0 }]);
     // No resident CJK font: Chinese runs are ^GF graphics; the number-like run stays a field.
     expect(decodeFields(bytes)).toEqual([
-      "571-A12-03",
-      "571-A12-03", // bold: second strike
+      "571-A12-03", // bold: font 0 is bold already, one strike
       "138******78",
       WAYBILL,
       `QA,${WAYBILL}`,
@@ -96,7 +95,7 @@ describe("compileZpl units and commands", () => {
         PROFILE_203,
       ),
     );
-    expect(z).toContain("^FB400,3,0,R,0^FH_^FDa\\\\&b^FS");
+    expect(z).toContain("^FB400,3,0,R,0^FDa\\\\&b^FS");
   });
 
   it("code128: ^BY module,3,height and ^BC mode A with or without the interpretation line", () => {
@@ -116,7 +115,7 @@ describe("compileZpl units and commands", () => {
           PROFILE_203,
         ),
       );
-    expect(bc(true)).toContain(`^FO8,16^BY2,3,80^BCN,80,Y,N,N,A^FH_^FD${WAYBILL}^FS`);
+    expect(bc(true)).toContain(`^FO8,16^BY2,3,80^BCN,80,Y,N,N,A^FD${WAYBILL}^FS`);
     expect(bc(false)).toContain("^BCN,80,N,N,N,A");
   });
 
@@ -171,7 +170,7 @@ describe("compileZpl units and commands", () => {
         PROFILE_203,
       ),
     );
-    expect(z).toContain(`^BY2^B7N,6,5^FH_^FD${WAYBILL}^FS`);
+    expect(z).toContain(`^BY2^B7N,6,5^FD${WAYBILL}^FS`);
   });
 
   it("clamps module widths to the 1–10 dots the printer accepts", () => {

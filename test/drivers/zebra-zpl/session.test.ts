@@ -40,13 +40,16 @@ describe("ZPL compiler session: text graphics in printer memory", () => {
     expect(first.match(/~DG/g)?.length).toBeGreaterThan(5);
     expect(second).not.toContain("~DG");
     // The second label recalls the shared chunks as a stored format (^DF once, then ^XF).
-    expect(second).toMatch(/\^DFR:S0\.ZPL\^FS/);
-    expect(text(session.compile(label))).toMatch(/^\^XA\^CI28\^XFR:S0\.ZPL\^FS/);
+    // Short names: ^DF / ^XF fix the extension at .ZPL, ~DG appends .GRF and stores to R:.
+    expect(second).toMatch(/\^DFR:S0\^FS/);
+    expect(first).toMatch(/^~DGG0,\d+,\d+,:Z64:/);
+    expect(first).toContain("^XGR:G0");
+    expect(text(session.compile(label))).toMatch(/^\^XA\^CI28\^XFR:S0\^FS/);
     session.reset();
     expect(text(session.compile(label))).toContain("~DG");
   });
 
-  it("20 waybills over 4 destinations: ≤ 1/10 of whole-label Z64 bitmaps, every label complete", async () => {
+  it("20 waybills over 4 destinations: ≤ 1/10 of whole-label Z64 bitmaps, the first ≤ 1/2, every label complete", async () => {
     const { sim, printed, session } = printerWithSession();
     let sent = 0;
     let baseline = 0;
@@ -63,9 +66,10 @@ describe("ZPL compiler session: text graphics in printer memory", () => {
     expect(sent).toBeLessThanOrEqual(baseline / 10);
     // Steady state: the last labels carry only their own fields.
     expect(perLabel[19]).toBeLessThan(perLabel[0]! / 10);
-    // The first label is well under its whole-label bitmap (the ½ target is not met: the glyphs
-    // of ~40 distinct CJK characters alone take ~3.2 kB as Z64; see the bench and README).
-    expect(perLabel[0]).toBeLessThan(wholeLabelBytes(0) * 0.65);
+    // The cold first label (empty printer memory, no resident CJK font) is at most half of its
+    // whole-label bitmap: captions and the sender zone are one graphic each (text groups),
+    // number-like and masked runs go in font 0, short object names, ^FH only where needed.
+    expect(perLabel[0]).toBeLessThanOrEqual(wholeLabelBytes(0) / 2);
     // A steady-state label, with printer memory resolved, renders in zpl-renderer-js with the
     // waybill barcode readable.
     const last = printed[19];

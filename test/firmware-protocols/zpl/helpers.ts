@@ -17,7 +17,8 @@ export function parseAll(...chunks: Uint8Array[]): ZplStreamEvent[] {
 /**
  * The field contents of a format after `^FH_` decoding, as a printer would print them: each
  * `^FH_^FD…^FS` is located, its `_XX` escapes turned back into bytes, the bytes read as UTF-8.
- * Throws on a field without `^FH_` or on a malformed escape, so tests fail loudly.
+ * A field without `^FH_` (`^FD…^FS`) is taken literally and must hold no `_` (the encoder writes
+ * `^FH_` whenever the data has an escape). Throws on a malformed escape, so tests fail loudly.
  */
 export function decodeFields(format: Uint8Array): string[] {
   const s = Buffer.from(format).toString("latin1");
@@ -26,10 +27,11 @@ export function decodeFields(format: Uint8Array): string[] {
   for (;;) {
     const fd = s.indexOf("^FD", at);
     if (fd < 0) return out;
-    if (s.slice(fd - 4, fd) !== "^FH_") throw new Error(`field at ${fd} has no ^FH_`);
+    const hex = s.slice(fd - 4, fd) === "^FH_";
     const fs = s.indexOf("^FS", fd);
     if (fs < 0) throw new Error(`field at ${fd} has no ^FS`);
     const body = s.slice(fd + 3, fs);
+    if (!hex && body.includes("_")) throw new Error(`field at ${fd} has _ but no ^FH_`);
     const bytes: number[] = [];
     for (let i = 0; i < body.length; i++) {
       if (body[i] === "_") {
