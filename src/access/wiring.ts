@@ -67,7 +67,11 @@ export function createAccessLayer(o: {
   const refusals = createRefusalAudit({ audit: o.audit, clock: o.clock ?? Date.now });
   const onBrokerRefused = (r: BrokerRefusal) => refusals.record(r);
   // A management request that names an acting operator must carry that operator's credential.
-  const managementAuth = createManagementAuth({ operators, audit: o.audit });
+  const managementAuth = createManagementAuth({
+    operators,
+    audit: o.audit,
+    clock: o.clock ?? Date.now,
+  });
   return {
     managementAuth,
     operators,

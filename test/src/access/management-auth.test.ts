@@ -75,6 +75,39 @@ describe("management request credential", () => {
     expect(JSON.stringify(audit)).not.toContain("pw-S1-synthetic");
   });
 
+  it("locks an operator after 5 wrong credentials for 15 minutes; a right one before that clears the count", async () => {
+    let now = 1_000_000;
+    const records: AuditEvent[] = [];
+    const auth = createManagementAuth({
+      operators,
+      audit: (e) => records.push(e),
+      clock: () => now,
+    });
+    await operators.add("S3", "supervisor", 1, "pw-S3-synthetic");
+    const attempt = async (credential: string) => {
+      try {
+        await auth("lockdown.set", { operator: "S3", credential });
+        return "accepted";
+      } catch (e) {
+        return isCodedError(e) ? String(e.details["reason"]) : "thrown";
+      }
+    };
+    for (let i = 0; i < 4; i++) expect(await attempt(`guess-${i}`)).toBe("credential_invalid");
+    expect(await attempt("pw-S3-synthetic")).toBe("accepted"); // clears the count
+    for (let i = 0; i < 5; i++) expect(await attempt(`guess-${i}`)).toBe("credential_invalid");
+    expect(await attempt("pw-S3-synthetic")).toBe("credential_locked");
+    now += 15 * 60_000 - 1;
+    expect(await attempt("pw-S3-synthetic")).toBe("credential_locked");
+    now += 1;
+    expect(await attempt("pw-S3-synthetic")).toBe("accepted");
+    // Every refusal audited (4 + 5 wrong, 2 locked); accepted ones are audited by their action.
+    expect(records).toHaveLength(11);
+    expect(records.map((r) => r.reason).filter((r) => r?.includes("locked"))).toEqual([
+      "not_authorized:credential_locked:lockdown.set",
+      "not_authorized:credential_locked:lockdown.set",
+    ]);
+  });
+
   it("accepts the operator's own credential; a password set later works; disabling revokes it", async () => {
     expect(await refusal("approval.grant", { operator: "S1", credential: "pw-S1-synthetic" })).toBe(
       "accepted",
