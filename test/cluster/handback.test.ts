@@ -1,0 +1,184 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import mqtt, { type MqttClient } from "mqtt";
+import { afterAll, describe, expect, it } from "vitest";
+import { createOperatorStore } from "../../src/access/operators.ts";
+import { openDatabase } from "../../src/db/open.ts";
+import { freePort } from "../helpers/net.ts";
+import { PrinterProcess } from "../faults/helpers/harness.ts";
+import { Mosquitto } from "../faults/helpers/mosquitto.ts";
+import { RetryingProducer, tally } from "../faults/helpers/producer.ts";
+import { GatewayProcess, writeClusterConfig } from "./gateway-process.ts";
+
+const until = async (cond: () => boolean, what: string, timeoutMs = 60_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+interface Response {
+  status?: string;
+  transaction?: string;
+  data?: { epoch?: number; from?: string; previous_offline?: boolean };
+  error?: { code?: string };
+}
+
+/** A supervisor's management client: publishes a request, returns the response with its transaction. */
+async function supervisor(url: string) {
+  const c: MqttClient = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: "sup-1" });
+  const got: Response[] = [];
+  c.on("message", (_t, p) => got.push(JSON.parse(p.toString()) as Response));
+  await c.subscribeAsync("labelgate/demo/gateway/+/response/cluster.handback", { qos: 1 });
+  let n = 0;
+  return {
+    async request(gw: string, body: Record<string, unknown>): Promise<Response> {
+      const transaction = `t${++n}`;
+      await c.publishAsync(
+        `labelgate/demo/gateway/${gw}/request/cluster.handback`,
+        JSON.stringify({ ...body, transaction }),
+        { qos: 1 },
+      );
+      await until(() => got.some((r) => r.transaction === transaction), "handback response");
+      return got.find((r) => r.transaction === transaction)!;
+    },
+    end: () => c.endAsync(),
+  };
+}
+
+/** The retained `device/{dev}/state` document, read by a fresh client. */
+async function deviceState(url: string, dev: string): Promise<{ owner?: string; epoch?: number }> {
+  const c = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: `check-${Date.now()}` });
+  const doc = new Promise<{ owner?: string; epoch?: number }>((resolve) =>
+    c.on("message", (_t, p) => resolve(JSON.parse(p.toString()) as { owner?: string })),
+  );
+  await c.subscribeAsync(`labelgate/demo/device/${dev}/state`, { qos: 1 });
+  const d = await doc;
+  await c.endAsync();
+  return d;
+}
+
+/**
+ * Handback: gw1 owns zpl-1, gw2 stands by; gw1 is SIGKILLed and gw2 takes over; gw1 restarted
+ * stands down and stays a standby until a supervisor's `cluster.handback` request. Then gw1
+ * claims with a higher epoch, gw2 is fenced (exit 3), gw1 serves zpl-1 again. Jobs printed by
+ * gw2 and sent again afterwards are answered `duplicate` by gw1 (it watched gw2's job events
+ * while standing by); nothing prints twice.
+ */
+describe("handback to a recovered owner", () => {
+  const dir = mkdtempSync(join(tmpdir(), "lg-handback-"));
+  const cleanup: Array<() => Promise<unknown>> = [];
+
+  afterAll(async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(
+    "takes the devices back only on a supervisor's request, fencing the standby",
+    { timeout: 150_000 },
+    async () => {
+      const broker = new Mosquitto(await freePort());
+      await broker.start();
+      cleanup.push(() => broker.stop());
+      const url = `mqtt://127.0.0.1:${broker.port}`;
+      const printer = await PrinterProcess.start(join(dir, "printed.log"));
+      cleanup.push(() => printer.stop());
+      const base = { url, printerPort: printer.port, graceS: 1 };
+      writeClusterConfig(join(dir, "gw1.yaml"), {
+        ...base,
+        gateway: "gw1",
+        dataDir: join(dir, "gw1"),
+        role: "owner",
+      });
+      writeClusterConfig(join(dir, "gw2.yaml"), {
+        ...base,
+        gateway: "gw2",
+        dataDir: join(dir, "gw2"),
+        role: "standby",
+        standbyFor: "gw1",
+      });
+      const gw1 = new GatewayProcess(join(dir, "gw1.yaml"));
+      const gw2 = new GatewayProcess(join(dir, "gw2.yaml"));
+      cleanup.push(
+        () => gw1.kill("SIGTERM"),
+        () => gw2.kill("SIGTERM"),
+      );
+      gw1.start();
+      await gw1.waitFor('"gateway started"');
+      gw2.start();
+      await gw2.waitFor('"standby watching"');
+      await gw1.kill("SIGKILL");
+      await gw2.waitFor('"gateway started"');
+      const taken = await deviceState(url, "zpl-1");
+      expect(taken.owner).toBe("gw2");
+
+      // A supervisor registered in gw1's database, added while gw1 is down.
+      const db = openDatabase(join(dir, "gw1", "labelgate.db"));
+      await createOperatorStore(db).add("S0001", "supervisor", Date.now());
+      await createOperatorStore(db).add("E0002", "operator", Date.now());
+      db.close();
+      gw1.start();
+      await gw1.waitFor("standing down");
+      await gw1.waitFor('"standby watching"');
+
+      const producer = new RetryingProducer(url, "producer-hb", 1000);
+      cleanup.push(() => producer.close());
+      await producer.connect();
+      for (let i = 0; i < 10; i++) producer.submit(i, "01JHANDBACK");
+      await producer.settle(30_000);
+      // No automatic handback: gw1 is online, gw2 keeps the device.
+      expect(gw1.log).not.toContain('"gateway started"');
+      expect((await deviceState(url, "zpl-1")).owner).toBe("gw2");
+
+      const sup = await supervisor(url);
+      cleanup.push(() => sup.end());
+      // Only an active supervisor (or admin) of gw1 may ask; a configured standby never hands
+      // back to itself.
+      expect((await sup.request("gw1", { operator: "E0002" })).error?.code).toBe("not_authorized");
+      expect((await sup.request("gw1", {})).error?.code).toBe("invalid_request");
+      expect(gw1.log).not.toContain('"gateway started"');
+
+      const gw2Exit = gw2.exited();
+      const ok = await sup.request("gw1", { operator: "S0001" });
+      expect(ok.status).toBe("ok");
+      expect(ok.data?.from).toBe("gw2");
+      expect(ok.data?.previous_offline).toBe(true);
+      expect(ok.data?.epoch).toBeGreaterThan(taken.epoch!);
+      expect(await gw2Exit).toBe(3);
+      expect(gw2.log).toContain("fenced: another gateway claimed the device");
+      await gw1.waitFor('"gateway started"');
+      await until(() => gw1.log.includes('"gateway started"'), "gw1 serving");
+      const back = await deviceState(url, "zpl-1");
+      expect(back.owner).toBe("gw1");
+      expect(back.epoch).toBeGreaterThanOrEqual(ok.data!.epoch!);
+
+      // gw1 serves zpl-1 again; the jobs gw2 printed, sent again, are not printed again.
+      for (let i = 10; i < 20; i++) producer.submit(i, "01JHANDBACK");
+      await producer.settle(30_000);
+      const before = new Map([...producer.jobs.values()].map((r) => [r.jobId, r.statuses.length]));
+      for (let i = 0; i < 10; i++) producer.resend(`01JHANDBACK${String(i).padStart(6, "0")}`);
+      await until(
+        () =>
+          [...producer.jobs.values()]
+            .slice(0, 10)
+            .every((r) => r.statuses.length > before.get(r.jobId)!),
+        "answers to the resent jobs",
+      );
+      for (const r of [...producer.jobs.values()].slice(0, 10))
+        expect(r.statuses.slice(before.get(r.jobId)!)).toEqual(["duplicate"]);
+      const t = tally(producer.jobs.values(), printer.printed());
+      expect(t.sent).toBe(20);
+      expect(t.ok).toBe(20);
+      expect(t.printedOnce).toBe(20);
+      expect(t.printedTwice).toBe(0);
+
+      // gw2, restarted as its service manager would, stands by for gw1 and may not take back.
+      gw2.start();
+      await gw2.waitFor('"standby watching"');
+      expect((await sup.request("gw2", { operator: "S0001" })).error?.code).toBe("invalid_request");
+    },
+  );
+});
