@@ -4,6 +4,8 @@
  * hash for e-paper updates. Jobs on devices that cannot tell get `unknown`.
  */
 import type { DeviceRuntime } from "../devices/runtime.ts";
+import { isOeplTagRuntime } from "../epaper/runtime.ts";
+import { epaperHashVerdict } from "../epaper/verdict.ts";
 import type { RfidConfig } from "../rfid/config.ts";
 import { rfidReadBackVerdict } from "../rfid/verdict.ts";
 import {
@@ -41,6 +43,14 @@ export function createAskDevice(d: AskDeviceDeps): AskDevice {
         Promise.resolve()
           .then(() => d.inbox.envelope(job.jobId))
           .then((env) => rfidReadBackVerdict(device, env, d.rfid, Math.min(2000, d.timeoutMs))),
+        d.timeoutMs + 2000,
+      );
+    }
+    if (job.kind === "epaper.update" && isOeplTagRuntime(device)) {
+      return withDeadline(
+        Promise.resolve()
+          .then(() => d.inbox.envelope(job.jobId))
+          .then((env) => epaperHashVerdict(device.oepl, env)),
         d.timeoutMs + 2000,
       );
     }
