@@ -306,6 +306,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 
   const webServer = await web.start({
     keys,
+    auditLog: audit,
+    signingKey: loadOrCreateSigningKey(dataDir),
     dataDir,
     ...access,
     devices,

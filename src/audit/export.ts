@@ -21,6 +21,7 @@ import {
 } from "./encoding.ts";
 import type { AuditLog } from "./log.ts";
 import { rowToRecord, type AuditRow } from "./row.ts";
+import type { AuditPlaceInput } from "./types.ts";
 
 /** What an export approval's `scope` may select; every given filter must match. */
 export interface ExportScope {
@@ -83,6 +84,8 @@ export interface ExportOptions {
   readonly now: number;
   /** Throws CodedError `lockdown` while a lockdown freezes exports (`LockdownStore.assertOpen`). */
   readonly assertOpen?: () => void;
+  /** Where the export is made (e.g. `{workstation: "console"}`), stored in its audit records. */
+  readonly place?: AuditPlaceInput;
 }
 
 const MAX_EXPORT = 1_000_000;
@@ -114,6 +117,7 @@ export function exportAudit(o: ExportOptions): Extract {
         outcome: "rejected",
         reason: typeof why === "string" ? `${e.code}:${why}` : e.code,
         actor: { operator: o.operator },
+        ...(o.place !== undefined && { place: o.place }),
       });
     }
     throw e;
@@ -127,6 +131,7 @@ export function exportAudit(o: ExportOptions): Extract {
         outcome: "ok",
         reason: `approval:${o.approvalId}`,
         actor: { operator: o.operator },
+        ...(o.place !== undefined && { place: o.place }),
       });
       const time = new Date(o.now).toISOString();
       const checkpoint = signCheckpoint(

@@ -55,6 +55,17 @@ export function verifyAuditLog(db: Db): VerifyResult {
     : { ok: false, records: r.records, firstBad: r.firstBad };
 }
 
+/**
+ * {@link verifyAuditLog} in a worker thread (see `verifyChainParallel`'s `offThread`): the same
+ * result and errors, without blocking the caller's event loop for the length of the scan.
+ */
+export async function verifyAuditLogOffThread(db: Db): Promise<VerifyResult> {
+  const r = await verifyChainParallel(db, { offThread: true });
+  return r.firstBad === undefined
+    ? { ok: true, records: r.records }
+    : { ok: false, records: r.records, firstBad: r.firstBad };
+}
+
 export interface ChainOptions {
   /** Where the chain starts: seq 1 after GENESIS_HASH, or after a purge tombstone. */
   readonly start?: { readonly seq: number; readonly prevHash: string };
@@ -117,12 +128,23 @@ export function verifyChain(db: Db, o: ChainOptions = {}): ChainResult {
  */
 export async function verifyChainParallel(
   db: Db,
-  o: ChainOptions & { readonly threads?: number; readonly parallelMin?: number } = {},
+  o: ChainOptions & {
+    readonly threads?: number;
+    readonly parallelMin?: number;
+    /**
+     * Verify in worker threads whatever the log's length (one worker below `parallelMin`), so
+     * the calling thread's event loop stays free: for a daemon that verifies while it prints.
+     * An in-memory database (no file a worker could open) is still verified in this thread.
+     */
+    readonly offThread?: boolean;
+  } = {},
 ): Promise<ChainResult> {
-  const threads = o.threads ?? defaultThreads();
+  let threads = o.threads ?? defaultThreads();
   const p = plan(db, o);
-  if (threads <= 1 || db.memory || p.to - p.from + 1 < (o.parallelMin ?? PARALLEL_MIN_RECORDS))
-    return verifyChain(db, o);
+  const small = p.to - p.from + 1 < (o.parallelMin ?? PARALLEL_MIN_RECORDS);
+  if (o.offThread === true && p.to >= p.from) threads = small ? 1 : Math.max(1, threads);
+  else if (threads <= 1 || small) return verifyChain(db, o);
+  if (db.memory) return verifyChain(db, o);
   let done = 0;
   const fast = o.rowByRow !== true && guardRead(() => fastScanSafe(db));
   const out = await scanParallel(

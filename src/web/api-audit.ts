@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { CodedError } from "../errors.ts";
 import { operatorOf, type Guards } from "./auth.ts";
-import type { AuditFilter, AuditRow } from "./audit-query.ts";
+import type { AuditFilter } from "./audit-query.ts";
 import { auditBy, handle, sendError, str } from "./http.ts";
 import type { WebDeps } from "./types.ts";
 
@@ -137,38 +137,6 @@ const csvCell = (v: string | number) => {
 export const toCsv = (header: string[], rows: Array<Array<string | number>>) =>
   [header, ...rows].map((r) => r.map(csvCell).join(",")).join("\n") + "\n";
 
-const auditCsv = (rows: AuditRow[]) =>
-  toCsv(
-    [
-      "seq",
-      "ts",
-      "action",
-      "outcome",
-      "reason",
-      "operator",
-      "client",
-      "device",
-      "job_id",
-      "waybill_ref",
-      "digest",
-      "hash",
-    ],
-    rows.map((r) => [
-      r.seq,
-      r.ts,
-      r.action,
-      r.outcome,
-      r.reason ?? "",
-      r.actor.operator ?? "",
-      r.actor.client ?? "",
-      r.target.device ?? "",
-      r.target.job_id ?? "",
-      r.target.waybill_ref ?? "",
-      r.digest ?? "",
-      r.hash,
-    ]),
-  );
-
 export function registerAuditApi(app: FastifyInstance, d: WebDeps, g: Guards) {
   const sup = { preHandler: g.operator("supervisor") };
 
@@ -184,38 +152,19 @@ export function registerAuditApi(app: FastifyInstance, d: WebDeps, g: Guards) {
     handle(reply, () => d.audit.verify()),
   );
 
-  // Export: needs an approval granted by a second supervisor for exactly this requester; the
-  // approval is consumed, and `export.performed` records who, when and what (the filters).
+  // Export (Art. 15): the CLI's `exportAudit` — needs an approval granted by a second supervisor
+  // for exactly this requester, consumes it, and answers with the extract: the records of the
+  // approval's scope (not the request's filters) with their waybill numbers, a signed checkpoint
+  // and the proof that they belong to the log (`verifyExtract`). The export and every refusal
+  // are audited (`export.performed`, outcome ok / rejected).
   app.post("/api/v1/audit/export", sup, async (req, reply) => {
     try {
-      d.lockdown.assertOpen();
-      const me = operatorOf(req);
-      const approval = str(req.body, "approval");
-      if (approval === undefined)
-        throw new CodedError("approval_required", "approval: an export needs an approval", {
-          path: "approval",
-          reason: "missing",
-        });
-      let f: AuditFilter;
-      try {
-        // What is exported is what was approved: the approval's scope, not the request's filters.
-        const granted = d.approvals.consume(approval, "audit.export", d.clock(), me.id);
-        f = auditFilter(d, granted.scope, 10_000);
-      } catch (e) {
-        auditBy(d, req, {
-          action: "approval.refused",
-          outcome: "rejected",
-          reason: "audit.export",
-        });
-        throw e;
-      }
-      const rows = d.audit.query(f);
-      auditBy(d, req, { action: "approval.used", outcome: "ok", reason: "audit.export" });
-      auditBy(d, req, { action: "export.performed", outcome: "ok", reason: "audit.export" });
+      const x = d.exportAudit(str(req.body, "approval") ?? "", operatorOf(req).id);
       return reply
-        .type("text/csv; charset=utf-8")
-        .header("content-disposition", `attachment; filename="audit-${approval}.csv"`)
-        .send(auditCsv(rows));
+        .type("application/json; charset=utf-8")
+        .header("cache-control", "no-store")
+        .header("content-disposition", `attachment; filename="audit-${x.approval}.json"`)
+        .send(`${JSON.stringify(x, null, 1)}\n`);
     } catch (e) {
       return sendError(reply, e);
     }

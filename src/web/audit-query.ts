@@ -33,10 +33,12 @@ export interface AuditReader {
     fromIso: string,
   ): Array<{ ts: string; outcome: string; reason: string | null }>;
   /**
-   * Verifies the chain and returns the result with its time. With `maxAgeMs`, a result that
-   * recent is reused (the audit page shows the status on every load; a long log takes a while).
+   * Verifies the chain (in a worker thread: the event loop keeps serving devices and MQTT while a
+   * long log is scanned) and resolves with the result and the time the verification started.
+   * With `maxAgeMs`, a result that recent is reused (the audit page shows the status on every
+   * load); callers arriving while a verification runs share it.
    */
-  verify(maxAgeMs?: number): { result: VerifyResult; at: string };
+  verify(maxAgeMs?: number): Promise<{ result: VerifyResult; at: string }>;
   /** Computes `waybill_ref` of a number (keyed HMAC). */
   waybillRef(waybillNo: string): string;
 }
@@ -60,12 +62,13 @@ interface RawRow {
 
 export function createAuditReader(o: {
   db: Db;
-  verify: (db: Db) => VerifyResult;
+  verify: (db: Db) => Promise<VerifyResult>;
   waybillRef: (no: string) => string;
   clock: () => number;
 }): AuditReader {
   const { db } = o;
   let last: { result: VerifyResult; at: string } | undefined;
+  let running: Promise<{ result: VerifyResult; at: string }> | undefined;
   return {
     query(f) {
       const where: string[] = [];
@@ -113,9 +116,15 @@ export function createAuditReader(o: {
     },
     verify(maxAgeMs = 0) {
       const now = o.clock();
-      if (last && maxAgeMs > 0 && now - Date.parse(last.at) < maxAgeMs) return last;
-      last = { result: o.verify(db), at: new Date(now).toISOString() };
-      return last;
+      if (last && maxAgeMs > 0 && now - Date.parse(last.at) < maxAgeMs)
+        return Promise.resolve(last);
+      running ??= o
+        .verify(db)
+        .then((result) => (last = { result, at: new Date(now).toISOString() }))
+        .finally(() => {
+          running = undefined;
+        });
+      return running;
     },
     waybillRef: o.waybillRef,
   };

@@ -75,7 +75,7 @@ export function registerConsole(app: FastifyInstance, d: WebDeps, g: Guards) {
       req: FastifyRequest<{ Params: P }>,
       l: Lang,
       who: Principal,
-    ) => { title: string; body: Html },
+    ) => { title: string; body: Html } | Promise<{ title: string; body: Html }>,
   ) =>
     app.get<{ Params: P }>(path, async (req, reply) => {
       const who = g.peek(req);
@@ -90,7 +90,7 @@ export function registerConsole(app: FastifyInstance, d: WebDeps, g: Guards) {
           t(l, "forbidden"),
           h`<p class="error" id="forbidden">${t(l, "forbidden")}</p>`,
         );
-      const p = render(req, l, who);
+      const p = await render(req, l, who);
       return send(req, reply, who, key, p.title, p.body);
     });
 
@@ -177,12 +177,12 @@ export function registerConsole(app: FastifyInstance, d: WebDeps, g: Guards) {
     };
   });
 
-  pageRoute("/console/audit", "supervisor", "audit", (req, l) => {
+  pageRoute("/console/audit", "supervisor", "audit", async (req, l) => {
     const q = req.query;
     const rows = Object.keys(q as object).some((k) => k !== "lang")
       ? d.audit.query(auditFilter(d, q, 200))
       : d.audit.query({ limit: 50 });
-    const v = d.audit.verify(30_000);
+    const v = await d.audit.verify(30_000);
     const field = (name: string, label: string) =>
       h`<label>${label}<input name="${name}" value="${str(q, name) ?? ""}"></label>`;
     return {
@@ -215,7 +215,7 @@ ${table(
 <label>${t(l, "reason")}<input name="reason" required></label>
 <fieldset class="filters"><legend>${t(l, "scope")}</legend><label>${t(l, "from")}<input name="scope.since" placeholder="2026-11-01T00:00:00Z"></label><label>${t(l, "to")}<input name="scope.until"></label><label>${t(l, "device")}<input name="scope.device"></label><label>${t(l, "operator")}<input name="scope.operator"></label><label>${t(l, "waybill_no")}<input name="scope.waybill"></label></fieldset>
 <button type="submit">${t(l, "request")}: ${t(l, "export_audit")}</button><p class="form-error" role="alert"></p></form>
-<form class="card" data-api="/api/v1/audit/export" data-download="audit.csv" id="audit-export"><label>${t(l, "approval_id")}<input name="approval"></label>
+<form class="card" data-api="/api/v1/audit/export" data-download="audit-extract.json" id="audit-export"><label>${t(l, "approval_id")}<input name="approval"></label>
 <button type="submit">${t(l, "export")}</button><p class="form-error" role="alert"></p></form>
 ${table(
   ["id", t(l, "action"), t(l, "scope"), t(l, "requester"), t(l, "reason"), t(l, "status"), ""],

@@ -59,9 +59,9 @@ const PATHS: Record<string, Record<string, Op>> = {
   "/api/v1/audit/export": {
     post: {
       summary:
-        "Export audit records as CSV; needs a granted audit.export approval of the requester (consumed)",
+        "Export the audit records of an approval's scope as the signed extract of `labelgate audit export` (records with waybill numbers, checkpoint, proof); needs a granted audit.export approval of the requester (consumed)",
       role: "supervisor",
-      body: "{approval, waybill?, operator?, device?, action?, from?, to?}",
+      body: "{approval}",
     },
   },
   "/api/v1/approvals": {

@@ -8,6 +8,7 @@ import type { ApprovalStore } from "../access/approvals.ts";
 import type { ClientStore } from "../access/clients.ts";
 import type { LockdownStore } from "../access/lockdown.ts";
 import type { OperatorStore } from "../access/operators.ts";
+import type { Extract } from "../audit/export.ts";
 import type { HttpConfig } from "../config/web-schema.ts";
 import type { InboxJob, StoredOutcome } from "../jobs/inbox.ts";
 import type { AuditAppend, Reply } from "../jobs/ports.ts";
@@ -52,6 +53,12 @@ export interface WebDeps {
   /** The MQTT intake, for a job that came over HTTP (`createIntake(...).submit`). */
   submit: (device: string, payload: Uint8Array, direct: (r: Reply) => void) => Promise<void>;
   audit: AuditReader & { append: AuditAppend };
+  /**
+   * The approved export of `src/audit/export.ts` (`exportAudit`), bound to this gateway: consumes
+   * the approval, audits the export or its refusal, and returns the extract with its signed
+   * checkpoint and proof. Throws CodedError `approval_required` or `lockdown`.
+   */
+  exportAudit: (approvalId: string, operator: string) => Extract;
   /** Path of the simulator PNG of a job, when there is one. */
   preview: (jobId: string) => string | undefined;
   bus: WebBus;

@@ -11,9 +11,13 @@ import type { ApprovalStore } from "../access/approvals.ts";
 import type { ClientStore } from "../access/clients.ts";
 import type { LockdownStore } from "../access/lockdown.ts";
 import type { OperatorStore } from "../access/operators.ts";
-import { verifyAuditLog } from "../audit/verify.ts";
+import { checkpointOrigin } from "../audit/checkpoint.ts";
+import { exportAudit } from "../audit/export.ts";
+import type { AuditLog } from "../audit/log.ts";
+import type { AuditInput } from "../audit/types.ts";
+import { verifyAuditLogOffThread } from "../audit/verify.ts";
 import type { Config } from "../config/schema.ts";
-import type { Keys } from "../crypto/keys.ts";
+import type { Keys, SigningKey } from "../crypto/keys.ts";
 import { waybillRef } from "../crypto/seal.ts";
 import type { Db } from "../db/open.ts";
 import { JOB_COLUMNS, toJob, type JobRow, type StoredOutcome } from "../jobs/inbox.ts";
@@ -39,6 +43,10 @@ export interface WebSupportOptions {
 
 export interface WebStartOptions {
   keys: Keys;
+  /** The audit log itself, for the approved export (its records and checkpoint are its own). */
+  auditLog: AuditLog;
+  /** The checkpoint signing key (`loadOrCreateSigningKey`), to sign the export's checkpoint. */
+  signingKey: SigningKey;
   dataDir: string;
   operators: OperatorStore;
   approvals: ApprovalStore;
@@ -214,8 +222,8 @@ export function createWebSupport(o: WebSupportOptions) {
       });
       // A failed verification raises one alert until the chain verifies again.
       let verifyFailing = false;
-      const verify = (d: Db) => {
-        const r = verifyAuditLog(d);
+      const verify = async (d: Db) => {
+        const r = await verifyAuditLogOffThread(d);
         if (!r.ok && !verifyFailing)
           alerts.raise({
             type: "audit_verify_failed",
@@ -236,6 +244,30 @@ export function createWebSupport(o: WebSupportOptions) {
         if (!observed) throw new Error("observeAudit was not called");
         observed(e);
       };
+      // The console's export is the CLI's (`exportAudit`): same extract, checkpoint and proof.
+      // Its records go straight to the audit log (the checkpoint must name the record that
+      // states the export) and are observed like every other record (metrics, alerts).
+      const exportLog: AuditLog = {
+        ...s.auditLog,
+        append(input: AuditInput) {
+          const record = s.auditLog.append(input);
+          try {
+            observe({
+              action: input.action,
+              outcome: input.outcome,
+              ...(input.reason !== undefined && { reason: input.reason }),
+              ...(input.actor?.operator !== undefined && { operator: input.actor.operator }),
+              ...(input.place?.workstation !== undefined && {
+                workstation: input.place.workstation,
+              }),
+            });
+          } catch (err) {
+            o.logger.error({ err }, "monitoring of an audit event failed");
+          }
+          return record;
+        },
+      };
+      const origin = checkpointOrigin(config.site, config.gateway);
       const server = createWebServer({
         http: config.http,
         site: config.site,
@@ -251,6 +283,23 @@ export function createWebSupport(o: WebSupportOptions) {
         jobs: { ...createJobReader(db), resolve: s.resolveJob },
         submit: s.submit,
         audit: { ...reader, append: appendRaw },
+        exportAudit: (approvalId, operator) =>
+          exportAudit({
+            db,
+            audit: exportLog,
+            approvals: s.approvals,
+            key: s.signingKey,
+            keys: s.keys,
+            origin,
+            approvalId,
+            operator,
+            now: clock(),
+            assertOpen: () => s.lockdown.assertOpen(),
+            place: {
+              ...(config.area !== "" && { area: config.area }),
+              workstation: "console",
+            },
+          }),
         preview: (jobId) => previews.find(jobId),
         bus,
         alerts,

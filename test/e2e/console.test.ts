@@ -152,9 +152,11 @@ describe("supervisor console in Chromium", { timeout: 90_000 }, () => {
     await a.fill('#audit-export input[name="approval"]', id);
     const download = a.waitForEvent("download");
     await a.click('#audit-export button[type="submit"]');
-    expect((await download).suggestedFilename()).toBe("audit.csv");
+    expect((await download).suggestedFilename()).toBe("audit-extract.json");
     await a.waitForSelector('#audit-export .form-error[data-code="ok"]');
-    expect(g.auditRows().filter((r) => r.action === "export.performed")).toHaveLength(1);
+    expect(
+      g.auditRows().filter((r) => r.action === "export.performed" && r.outcome === "ok"),
+    ).toHaveLength(1);
   });
 
   it("switches lockdown on and shows a job refused", async () => {

@@ -41,7 +41,9 @@
       credentials: "same-origin",
     }).then(function (res) {
       var type = res.headers.get("content-type") || "";
-      if (res.ok && type.indexOf("text/csv") === 0) {
+      // A file to keep (a CSV, or the audit extract sent as an attachment) is saved, not shown.
+      var attachment = /^attachment/.test(res.headers.get("content-disposition") || "");
+      if (res.ok && (type.indexOf("text/csv") === 0 || attachment)) {
         return res.blob().then(function (blob) {
           var a = document.createElement("a");
           a.href = URL.createObjectURL(blob);

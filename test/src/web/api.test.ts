@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyExtract, type Extract } from "../../../src/audit/export.ts";
+import { loadOrCreateSigningKey } from "../../../src/crypto/keys.ts";
+import { normalizeWaybillNo } from "../../../src/crypto/seal.ts";
 import { exampleJob } from "../../helpers/jobs.ts";
 import { parsePrometheus, value } from "../../helpers/prom.ts";
 import { Session, startWebTestGateway, type WebTestGateway } from "../../helpers/web.ts";
@@ -159,7 +162,7 @@ describe("HTTP API against a running gateway", () => {
     );
   });
 
-  it("an export is refused until a second supervisor approves it, then audited", async () => {
+  it("an export is refused until a second supervisor approves it, then gives the CLI's extract (checkpoint and proof); all audited", async () => {
     const none = await s1.post("/api/v1/audit/export", {});
     expect(none.status).toBe(403);
     expect(await none.json()).toMatchObject({ error: { code: "approval_required" } });
@@ -176,18 +179,37 @@ describe("HTTP API against a running gateway", () => {
     expect((await s2.post(`/api/v1/approvals/${approval.id}/grant`, {})).status).toBe(200);
     const ok = await s1.post("/api/v1/audit/export", { approval: approval.id });
     expect(ok.status).toBe(200);
-    expect(ok.headers.get("content-type")).toContain("text/csv");
-    const csv = await ok.text();
-    expect(csv.split("\n")[0]).toBe(
-      "seq,ts,action,outcome,reason,operator,client,device,job_id,waybill_ref,digest,hash",
-    );
-    expect(csv).not.toContain(printedWaybill);
+    expect(ok.headers.get("content-type")).toContain("application/json");
+    expect(ok.headers.get("cache-control")).toBe("no-store");
+    const x = (await ok.json()) as Extract;
+    expect(x.format).toBe("labelgate.audit.extract.v1");
+    expect(x.exported_by).toBe("S0001");
+    // The signed checkpoint and the proof verify offline with the gateway's public key alone.
+    const publicRaw = loadOrCreateSigningKey(g.dataDir).publicRaw;
+    const check = verifyExtract(x, publicRaw);
+    expect(check).toMatchObject({ ok: true });
+    // The checkpoint covers the export's own record, the last of the proof chain.
+    const last = x.proof.chain.at(-1);
+    expect(last?.[6]).toBe("export.performed");
+    expect(check.ok && check.size).toBe(last?.[0]);
+    // An approved extract carries the waybill numbers, decrypted (as the CLI's does).
+    expect(x.records.map((r) => r.waybill_no)).toContain(normalizeWaybillNo(printedWaybill));
+    const edited = { ...x, records: x.records.map((r) => ({ ...r, outcome: "error" })) };
+    expect(verifyExtract(edited, publicRaw)).toMatchObject({ reason: "record_not_in_chain" });
     const used = await s1.post("/api/v1/audit/export", { approval: approval.id });
     expect(await used.json()).toMatchObject({ error: { reason: "used" } });
-    const actions = g.auditRows().map((r) => r.action);
+    const rows = g.auditRows();
+    const actions = rows.map((r) => r.action);
     expect(actions).toContain("approval.requested");
     expect(actions).toContain("approval.granted");
-    expect(actions.filter((a) => a === "export.performed")).toHaveLength(1);
+    expect(
+      rows.filter((r) => r.action === "export.performed").map((r) => [r.outcome, r.reason]),
+    ).toEqual([
+      ["rejected", "approval_required:unknown"],
+      ["rejected", "approval_required:not_granted"],
+      ["ok", `approval:${approval.id}`],
+      ["rejected", "approval_required:used"],
+    ]);
   });
 
   it("exports what the approval's scope names, whatever the request asks", async () => {
@@ -202,9 +224,9 @@ describe("HTTP API against a running gateway", () => {
       approval: approval.id,
       action: "job.accepted",
     });
-    const lines = (await res.text()).trim().split("\n").slice(1);
-    expect(lines.length).toBeGreaterThan(0);
-    expect(lines.every((l) => l.split(",")[2] === "operator.login")).toBe(true);
+    const { records } = (await res.json()) as Extract;
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.every((r) => r.action === "operator.login")).toBe(true);
   });
 
   it("finds a printed job by waybill number through waybill_ref", async () => {

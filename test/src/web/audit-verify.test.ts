@@ -1,0 +1,91 @@
+/**
+ * The console's chain verification runs in a worker thread: while it scans, the event loop (MQTT,
+ * devices, HTTP) keeps turning; its result is the in-thread verification's.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { verifyAuditLog, verifyAuditLogOffThread } from "../../../src/audit/verify.ts";
+import { openDatabase, type Db } from "../../../src/db/open.ts";
+import { createAuditReader } from "../../../src/web/audit-query.ts";
+import { makeFixture, sampleInput, tamper, type Fixture } from "../audit/helpers.ts";
+
+let f: Fixture | undefined;
+let db: Db | undefined;
+afterEach(() => {
+  db?.close();
+  db = undefined;
+  f?.cleanup();
+  f = undefined;
+});
+
+function filled(n: number): Fixture {
+  const fx = makeFixture();
+  for (let b = 0; b < n; b += 500)
+    fx.log.appendBatch(Array.from({ length: Math.min(500, n - b) }, (_, j) => sampleInput(b + j)));
+  return fx;
+}
+
+/** Runs `p` to completion, counting the event-loop turns (setImmediate) that ran meanwhile. */
+async function turnsWhile<T>(p: Promise<T>): Promise<{ value: T; turns: number }> {
+  let done = false;
+  let turns = 0;
+  const spin = () => {
+    if (done) return;
+    turns++;
+    setImmediate(spin);
+  };
+  setImmediate(spin);
+  const value = await p.finally(() => (done = true));
+  return { value, turns };
+}
+
+describe("off-thread verification", () => {
+  it("leaves the event loop turning while it scans, with the in-thread result", async () => {
+    f = filled(5000);
+    const { value, turns } = await turnsWhile(verifyAuditLogOffThread(f.db));
+    expect(value).toEqual({ ok: true, records: 5000 });
+    // An in-thread scan is one synchronous call: no turn of the loop could run during it.
+    expect(turns).toBeGreaterThan(0);
+    const inThread = await turnsWhile(Promise.resolve().then(() => verifyAuditLog(f!.db)));
+    expect(inThread.value).toEqual(value);
+  });
+
+  it("reports the first bad record as the in-thread verification does", async () => {
+    f = filled(3000);
+    f.db.close();
+    tamper(f.dbPath, "UPDATE audit_log SET outcome = 'error' WHERE seq = 2345");
+    db = openDatabase(f.dbPath, { readonly: true });
+    const off = await verifyAuditLogOffThread(db);
+    expect(off).toEqual({
+      ok: false,
+      records: 2344,
+      firstBad: { seq: 2345, reason: "hash_mismatch" },
+    });
+    expect(off).toEqual(verifyAuditLog(db));
+  });
+
+  it("the console's reader shares a running verification and reuses a recent result", async () => {
+    f = filled(1000);
+    let now = Date.UTC(2026, 10, 30, 9);
+    let runs = 0;
+    const reader = createAuditReader({
+      db: f.db,
+      verify: (d) => {
+        runs++;
+        return verifyAuditLogOffThread(d);
+      },
+      waybillRef: () => "",
+      clock: () => now,
+    });
+    const [a, b] = await Promise.all([reader.verify(), reader.verify()]);
+    expect(runs).toBe(1);
+    expect(a).toBe(b);
+    expect(a.result).toEqual({ ok: true, records: 1000 });
+    now += 10_000;
+    expect(await reader.verify(30_000)).toBe(a);
+    expect(runs).toBe(1);
+    now += 30_000;
+    const c = await reader.verify(30_000);
+    expect(runs).toBe(2);
+    expect(c.at).toBe(new Date(now).toISOString());
+  });
+});
