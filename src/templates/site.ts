@@ -57,6 +57,11 @@ const elementSchema = z.discriminatedUnion("type", [
     align: z.enum(["left", "center", "right"]).optional(),
     bold: z.boolean().optional(),
     rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]).optional(),
+    // Texts of one group go to a printer without a CJK font as one graphic (label model).
+    group: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/)
+      .optional(),
   }),
   z.strictObject({
     type: z.literal("barcode"),
@@ -152,6 +157,7 @@ export function parseSiteTemplate(doc: unknown, source: string): Template<SiteDa
             ...(e.align !== undefined && { align: e.align }),
             ...(e.bold !== undefined && { bold: e.bold }),
             ...(e.rotation !== undefined && { rotation: e.rotation }),
+            ...(e.group !== undefined && { group: e.group }),
           };
         case "barcode":
           return {

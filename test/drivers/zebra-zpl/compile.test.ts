@@ -270,3 +270,62 @@ describe("compileZpl injection: content never escapes its field", () => {
     expect(fields[5]).toBe(hostile);
   });
 });
+
+describe("compileZpl text groups (no resident CJK font)", () => {
+  const t = (
+    yMm: number,
+    s: string,
+    sizeMm: number,
+    group?: string,
+  ): Label["elements"][number] => ({
+    type: "text",
+    xMm: 3,
+    yMm,
+    sizeMm,
+    text: s,
+    ...(group !== undefined && { group }),
+  });
+  const graphics = (l: Label): string[] =>
+    text(compileZpl(l, PROFILE_203)).match(/\^FO\d+,\d+\^GFA,\d+,\d+,\d+,/g) ?? [];
+
+  it("texts of one group are one graphic over their box; other texts stay apart", () => {
+    expect(graphics(label(t(3, "收", 3.5), t(20, "签收人:", 3.5)))).toHaveLength(2);
+    const [one, ...rest] = graphics(label(t(3, "收", 3.5, "c"), t(20, "签收人:", 3.5, "c")));
+    expect(rest).toEqual([]);
+    // Placed at the group's top-left, as tall as from the first text to the end of the last.
+    const m = /\^FO(\d+),(\d+)\^GFA,(\d+),\d+,(\d+),/.exec(one ?? "");
+    const [x, y, total, perRow] = (m?.slice(1) ?? []).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    expect(x).toBeLessThanOrEqual(mmToDots(3, 203) + 4);
+    expect(y).toBeLessThanOrEqual(mmToDots(3, 203) + 8);
+    expect(total / perRow).toBeGreaterThan(mmToDots(20 - 3, 203));
+    // Two groups: two graphics, whatever the order of their members.
+    expect(
+      graphics(label(t(3, "收", 3.5, "a"), t(10, "寄", 3.5, "b"), t(20, "签收人:", 3.5, "a"))),
+    ).toHaveLength(2);
+  });
+
+  it("a number-like or masked run of a grouped text stays a font 0 field", () => {
+    const z = text(
+      compileZpl(
+        label(t(3, "广东省****", 3.5, "s"), t(8, "李** 138****5678", 3.5, "s")),
+        PROFILE_203,
+      ),
+    );
+    expect(z.match(/\^GFA/g)).toHaveLength(1);
+    expect(decodeFields(compileZpl(label(t(3, "广东省****", 3.5, "s")), PROFILE_203))).toEqual([
+      "****",
+    ]);
+    expect(z).toContain("^FD138****5678^FS");
+  });
+
+  it("magnified texts of one group share one magnified graphic", () => {
+    // 6 mm at 203 dpi: 48 dots, drawn at 24 and magnified ×2 (^GF is sent scaled up).
+    const big = graphics(label(t(3, "收", 6, "c"), t(20, "寄", 6, "c"), t(40, "时间:", 3.5, "c")));
+    expect(big).toHaveLength(2); // one ×2 graphic for 收 and 寄, one ×1 for 时间:
+  });
+});

@@ -102,4 +102,17 @@ describe("site templates from files", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("a text's group (one graphic on printers without a CJK font) passes to the label", () => {
+    const doc = (group: string) => ({
+      name: "caption-test",
+      width_mm: 50,
+      height_mm: 30,
+      fields: {},
+      elements: [{ type: "text", x_mm: 1, y_mm: 1, size_mm: 3, text: "收", group }],
+    });
+    const t = parseSiteTemplate(doc("caption"), "c.yaml");
+    expect(t.layout({}).elements[0]).toMatchObject({ type: "text", group: "caption" });
+    expect(() => parseSiteTemplate(doc("Not A Group"), "c.yaml")).toThrow(/elements\[0\]\.group/);
+  });
 });
