@@ -198,3 +198,54 @@ describe("a gateway with mqtt.embedded.tls", () => {
     }
   }, 60_000);
 });
+
+describe("a TLS listener without client certificates", () => {
+  it("takes username and password over TLS and never lets an anonymous client in", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "labelgate-tlspw-"));
+    const pki = makeTestPki(join(dir, "pki"));
+    const db = openDatabase(join(dir, "labelgate.db"));
+    const clients = createClientStore(db);
+    await clients.add(CLIENTS.ws12.id, CLIENTS.ws12.role, CLIENTS.ws12.password, Date.now());
+    const broker = await startEmbeddedBroker({
+      host: "127.0.0.1",
+      port: 0,
+      access: createBrokerAccess({
+        clients,
+        site: SITE,
+        allowAnonymous: true, // the plain loopback listener only
+        internal: { username: "labelgate-gw1", password: "internal-secret" },
+      }),
+      tls: {
+        host: "127.0.0.1",
+        port: 0,
+        cert: pki.server.cert,
+        key: pki.server.key,
+        require_certificate: false,
+        use_identity_as_username: false,
+      },
+    });
+    try {
+      await expect(connectTls(broker.tlsPort!, pki.ca, undefined)).rejects.toThrow(
+        /not authorized/i,
+      );
+      await expect(
+        connectTls(broker.tlsPort!, pki.ca, undefined, {
+          username: CLIENTS.ws12.id,
+          password: "wrong-password",
+        }),
+      ).rejects.toThrow(/bad user|not authorized/i);
+      const ws12 = await connectTls(broker.tlsPort!, pki.ca, undefined, {
+        username: CLIENTS.ws12.id,
+        password: CLIENTS.ws12.password,
+      });
+      expect(await trySubscribe(ws12, [`${SITE}/reply/${CLIENTS.ws12.id}/#`])).toEqual([true]);
+      await ws12.endAsync();
+      // The same broker's plain loopback listener still admits anonymous clients (demo).
+      await (await connect(`mqtt://127.0.0.1:${broker.port}`, undefined)).endAsync();
+    } finally {
+      await broker.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
