@@ -157,6 +157,24 @@ export function createPoolClaims(o: PoolClaimsOptions): PoolClaims {
             "pool claim conflict: two gateways recorded as the winner of one pool job",
           );
         }
+      } else if (known?.won === true && known.gateway === o.gateway && m.gateway !== o.gateway) {
+        // A bid that reached the broker after our record: if its gateway died before writing
+        // the winner's record, the retained message would name it; ours goes back on top.
+        const again: ClaimMessage = {
+          type: "won",
+          job_id: m.job_id,
+          pool: known.pool,
+          gateway: known.gateway,
+          device: known.device,
+        };
+        o.channel
+          .publish(topic, JSON.stringify(again), {
+            retain: true,
+            properties: { messageExpiryInterval: o.retentionS },
+          })
+          .catch((e: unknown) =>
+            log.warn({ err: e, job_id: m.job_id }, "won record not published"),
+          );
       } else if (known === undefined) {
         changed = {
           jobId: m.job_id,

@@ -34,6 +34,7 @@ export function clusterAcl(gateways: string[]): string {
       `user ${gw}`,
       "topic readwrite labelgate/demo/device/#",
       "topic read labelgate/demo/pool/#",
+      "topic readwrite labelgate/demo/pool/+/claim/#",
       "topic write labelgate/demo/reply/#",
       "topic read labelgate/demo/gateway/+/state",
     );

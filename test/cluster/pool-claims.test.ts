@@ -88,6 +88,22 @@ describe("pool claims", () => {
     expect(late.winner("J2")).toMatchObject({ gateway: "gw1", won: true });
   });
 
+  it("the winner puts its record back on top of a late bid whose gateway died", async () => {
+    broker = new OneOrderBroker();
+    const a = gateway("gw1");
+    await a.claim("hall-a", "J5", "zpl-1");
+    // gw9 bid before it saw gw1's record, then died without writing the winner's record.
+    const topic = `${SITE}/pool/hall-a/claim/J5`;
+    const late = { type: "bid", job_id: "J5", pool: "hall-a", gateway: "gw9", device: "zpl-9" };
+    await broker.channel().publish(topic, JSON.stringify(late));
+    await new Promise((r) => setTimeout(r, 20));
+    const retained = JSON.parse(new TextDecoder().decode(broker.retained.get(topic))) as Record<
+      string,
+      unknown
+    >;
+    expect(retained).toMatchObject({ type: "won", gateway: "gw1" });
+  });
+
   it("refuses as retryable when the broker cannot be reached", async () => {
     broker = new OneOrderBroker();
     const a = gateway("gw1", 200);
