@@ -10,6 +10,11 @@
  * `TEXT` in the resident Latin font `3` and the rest as `BITMAP` graphics of its ink
  * (drivers/label/pieces.ts) — never dropped. Code 128 and QR are native; other symbologies,
  * images and rotated text are `BITMAP`s.
+ *
+ * Bold: TSPL `TEXT` has no weight parameter (TSPL PM, TEXT: x, y, font, rotation, x-mul, y-mul,
+ * [alignment,] content), so bold text in a resident font is struck twice, the second time one dot
+ * (at 203 dpi) to the right, which thickens every vertical stroke — the same emulation as ZPL's
+ * for a resident CJK font. Bold graphics are rendered bold already.
  */
 import { invertBitmap, scaleBitmap, type Bitmap } from "../label/bitmap.ts";
 import { renderBarcodeBitmap, moduleDots } from "../label/barcode.ts";
@@ -41,6 +46,10 @@ function bitmapCommand(b: Bitmap, x: number, y: number): Uint8Array {
   return encodeTsplBitmap(x, y, t.bytesPerRow, t.height, 0, t.data);
 }
 
+/** x offsets of the strikes of a resident-font text: two for bold (see the file comment). */
+const strikes = (el: TextElement, dpi: number): number[] =>
+  el.bold === true ? [0, Math.max(1, Math.round(dpi / 203))] : [0];
+
 function compileText(el: TextElement, x: number, y: number, profile: DeviceProfile): Uint8Array[] {
   const out: Uint8Array[] = [];
   const rotated = (el.rotation ?? 0) !== 0;
@@ -60,7 +69,8 @@ function compileText(el: TextElement, x: number, y: number, profile: DeviceProfi
         if (el.align === "center") dx = Math.max(0, (lay.width - w) / 2);
         else if (el.align === "right") dx = Math.max(0, lay.width - w);
         const font = profile.cjkFont ?? "";
-        out.push(textCommand(x + Math.round(dx), y + i * lay.lineHeight, font, mul, quoted));
+        for (const s of strikes(el, profile.dpi))
+          out.push(textCommand(x + Math.round(dx) + s, y + i * lay.lineHeight, font, mul, quoted));
       });
       return out;
     }
@@ -77,7 +87,8 @@ function compileText(el: TextElement, x: number, y: number, profile: DeviceProfi
     const mul = Math.max(1, Math.round(p.heightDots / 24));
     // Native runs are printable ASCII without a backslash, so they always quote.
     if (quoted === undefined) throw new RangeError("a native text run could not be quoted");
-    out.push(textCommand(x + p.dx, y + p.dy, "3", mul, quoted));
+    for (const s of strikes(el, profile.dpi))
+      out.push(textCommand(x + p.dx + s, y + p.dy, "3", mul, quoted));
   }
   return out;
 }
