@@ -109,6 +109,12 @@ export interface DriverDefinition {
   /** Reads the device's identity (model, firmware, serial); absent when the protocol has none. */
   identity?: IdentityQuery;
   /**
+   * Sent first on a new connection when the previous one dropped while a label's bytes may have
+   * been only partly received (a cable cut mid-label), so the printer throws the partial format
+   * away instead of joining it to what comes next (ZPL `~JX`). Absent when the protocol has none.
+   */
+  cancelPartialFormat?: Uint8Array;
+  /**
    * Reads the device's lifetime label count (non-volatile, one per label printed). The
    * dispatcher stores it with each label job before the bytes go out, so that after a crash the
    * device can tell whether an in-doubt job printed (src/jobs/device-verdict.ts). Absent when the

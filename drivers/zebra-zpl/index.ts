@@ -4,6 +4,7 @@
  * functions: compile in compile.ts, status in status.ts, the device side in simulator.ts.
  */
 import { defineDriver } from "../types.ts";
+import { encodeControlCommand } from "../../firmware-protocols/zpl/format.ts";
 import { compileZpl, createZplCompiler } from "./compile.ts";
 import { zplLabelCounterQuery } from "./counter.ts";
 import { zplIdentityQuery } from "./identity.ts";
@@ -28,6 +29,8 @@ export const zebraZpl = defineDriver({
   createCompiler: (profile) => createZplCompiler(profile),
   status: zplStatusQuery,
   identity: zplIdentityQuery,
+  // ~JX Cancel Current Partially Input Format (ZPL II Programming Guide, ~JX).
+  cancelPartialFormat: encodeControlCommand("JX"),
   labelCounter: zplLabelCounterQuery,
   execute: encodeLabelZpl,
 });

@@ -15,6 +15,7 @@
  * arrived inside), `control` for each `~` command, `sgd` for each Set/Get/Do line outside a format
  * (`! U1 getvar "name"` up to its LF; Zebra Programming Guide, "SGD Command Structure"), and
  * `malformed` for garbage outside a format.
+ * `~JX` discards the format in progress (its `control` event says `inFormat: true`).
  * The parser never throws and keeps its whole state across `push` calls, so a stream split at
  * any offset gives the same events.
  */
@@ -175,6 +176,13 @@ export function createZplStreamParser(options: ZplStreamParserOptions = {}): Zpl
     if (params.length === 1 && name === "CC") formatPrefix = params.charCodeAt(0);
     if (params.length === 1 && name === "CT") controlPrefix = params.charCodeAt(0);
     events.push({ type: "control", command: name, params, offset, inFormat });
+    // ~JX Cancel Current Partially Input Format (ZPL II Programming Guide, ~JX): the format being
+    // received is thrown away; formats already complete, and whatever follows, are not touched.
+    if (name === "JX" && inFormat) {
+      inFormat = false;
+      formatOverflow = false;
+      format.clear();
+    }
   };
 
   const resolveCaret = (

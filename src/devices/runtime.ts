@@ -138,12 +138,41 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
   let connectionLosses = 0;
   let failures = 0;
   let noResponses = 0;
+  /**
+   * Label writes started, finished, and known to have arrived whole (a status reply on the same
+   * connection came after them). A connection that drops with a write not known whole may have
+   * left a partial format in the printer: the next connection cancels it first.
+   */
+  let writesStarted = 0;
+  let writesDone = 0;
+  let writesSettled = 0;
+  let cancelOnOpen = false;
+  const connectionDropped = () => {
+    if (writesStarted > writesSettled) cancelOnOpen = true;
+    writesSettled = writesStarted;
+  };
+
   o.transport.onClose((reason) => {
     connectionLosses++;
+    connectionDropped();
     log.warn({ reason }, "device connection lost");
     compiler.reset();
     update(disconnectedSnapshot());
   });
+
+  /**
+   * Opens the transport; after a drop mid-label, the driver's cancel-partial-format command
+   * (ZPL `~JX`) goes first, before identity, status or the next label.
+   */
+  async function openTransport(): Promise<void> {
+    await o.transport.open();
+    const cancel = o.driver.cancelPartialFormat;
+    if (cancelOnOpen && cancel !== undefined) {
+      await o.transport.write(cancel);
+      log.info("partial format cancelled after the connection dropped mid-label");
+    }
+    cancelOnOpen = false;
+  }
 
   let quarantined: Quarantine | undefined;
   let hold = false;
@@ -153,7 +182,7 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
   async function ensureOpen(): Promise<boolean> {
     if (o.transport.isOpen) return true;
     try {
-      await o.transport.open();
+      await openTransport();
     } catch {
       return false;
     }
@@ -256,7 +285,10 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
       // A quarantined device is asked again on every poll: an identity reply lost on a line that
       // was still settling, or the registered unit plugged back in, ends the quarantine.
       if (open && wasOpen && quarantined) await verifyIdentity();
+      const done = writesDone;
       const s = open ? await exchange() : disconnectedSnapshot();
+      // The reply came after those writes on this connection: they arrived whole.
+      if (s.reachability === "online") writesSettled = Math.max(writesSettled, done);
       failures = s.reachability === "online" ? 0 : failures + 1;
       noResponses = s.reachability === "no-response" ? noResponses + 1 : 0;
       if (noResponses >= NO_RESPONSE_RECONNECT) {
@@ -265,6 +297,7 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
         noResponses = 0;
         log.warn({ transport: o.transport.describe }, "no status replies; reconnecting");
         connectionLosses++;
+        connectionDropped();
         compiler.reset();
         await o.transport.close();
       }
@@ -334,8 +367,10 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
     compile: (label) => compiler.compile(label),
     async write(bytes) {
       try {
-        if (!o.transport.isOpen) await o.transport.open();
+        if (!o.transport.isOpen) await openTransport();
+        const n = ++writesStarted;
         await o.transport.write(bytes);
+        writesDone = Math.max(writesDone, n);
       } catch (e) {
         compiler.reset();
         throw e;
