@@ -59,6 +59,7 @@ export const AUDIT_ACTIONS = [
   "broker.subscribe_refused",
   "management.refused",
   "operator.password_set",
+  "cluster.handback",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,8 +1,11 @@
 import { join, resolve } from "node:path";
+import { createManagementAuth } from "../access/management-auth.ts";
 import { createOperatorStore } from "../access/operators.ts";
+import { createAuditAppend, openAuditLog } from "../audit/wiring.ts";
 import type { Config } from "../config/schema.ts";
 import { createGroupCommit } from "../db/group-commit.ts";
 import { openDatabase } from "../db/open.ts";
+import { loadOrCreateKeys } from "../crypto/keys.ts";
 import { CodedError, isCodedError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { startGateway, type Gateway } from "../main.ts";
@@ -93,7 +96,7 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
   let watchedGw: string | undefined;
   let watchedState: StateDoc | undefined;
   let onWatchedState: (() => void) | undefined;
-  let onHandback: ((payload: Buffer) => void) | undefined;
+  let onHandback: ((payload: Buffer) => Promise<void>) | undefined;
   let myEpoch = 0;
   let fenced = false;
 
@@ -127,7 +130,7 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
       onWatchedState?.();
       return;
     }
-    if (topic === t.gatewayRequest(HANDBACK_ACTION)) onHandback?.(payload);
+    if (topic === t.gatewayRequest(HANDBACK_ACTION)) void onHandback?.(payload);
     return;
   });
   if (claims !== undefined) {
@@ -166,7 +169,18 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
     const watchedTopics = makeTopics(root, standbyFor);
     const { db, writer, store } = openStore();
     claims?.attach(store);
+    // A handback is a supervisor's act: checked and audited as every management request is.
     const operators = createOperatorStore(db);
+    const audit = createAuditAppend(
+      openAuditLog({
+        db,
+        keys: loadOrCreateKeys(resolve(config.data_dir)),
+        config,
+        clock: Date.now,
+      }),
+      config,
+    );
+    const authorize = createManagementAuth({ operators, audit });
     await watch.subscribe([watchedTopics.gatewayState, t.gatewayRequest(HANDBACK_ACTION)]);
     log.info(
       { owner: standbyFor, grace_s: config.cluster.grace_s, ledger: ledger.size },
@@ -199,26 +213,31 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
         };
         onWatchedState = check;
         check();
-        onHandback = (payload) => {
+        onHandback = async (payload) => {
           let transaction: string | undefined;
           try {
             const req = JSON.parse(payload.toString()) as Record<string, unknown>;
-            if (typeof req !== "object" || req === null) throw new Error("not an object");
-            if (typeof req["transaction"] === "string") transaction = req["transaction"];
-            const operator = req["operator"];
-            if (typeof operator !== "string")
-              throw new CodedError("invalid_request", "operator: a supervisor's id is required", {
-                path: "operator",
-              });
+            if (typeof req !== "object" || req === null || Array.isArray(req))
+              throw new Error("not an object");
+            if (typeof req["transaction"] === "string" && req["transaction"].length <= 128)
+              transaction = req["transaction"];
             if (configuredStandby)
               throw new CodedError(
                 "invalid_request",
                 "a configured standby takes over only when its owner stayed offline past grace_s",
               );
+            const operator = req["operator"];
+            if (typeof operator !== "string")
+              throw new CodedError("invalid_request", "operator: a supervisor's id is required", {
+                path: "operator",
+              });
+            // The operator's own credential (README "Management requests"), then the role.
+            await authorize(HANDBACK_ACTION, req);
             if (!operators.isActive(operator, ["supervisor", "admin"]))
               throw new CodedError("not_authorized", "operator: not an active supervisor", {
                 path: "operator",
               });
+            if (onHandback === undefined) return; // a second request while the first one runs
             if (timer) clearTimeout(timer);
             onHandback = undefined;
             done({ operator, ...(transaction !== undefined && { transaction }) });
@@ -258,8 +277,16 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
         { owner: standbyFor, epoch: minEpoch, devices: owned, operator: reason.operator },
         "handback: claiming the devices back from the current owner",
       );
-      for (const d of owned)
+      for (const d of owned) {
+        audit({
+          action: "cluster.handback",
+          outcome: "ok",
+          operator: reason.operator,
+          device: d,
+          reason: `from:${standbyFor}:epoch:${minEpoch}`,
+        });
         watch.publishRetained(t.deviceState(d), JSON.stringify({ owner: me, epoch: minEpoch }));
+      }
       const offline = await new Promise<boolean>((done) => {
         const timer = setTimeout(() => done(false), HANDBACK_FENCE_WAIT_MS);
         const check = () => {

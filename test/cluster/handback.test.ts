@@ -1,6 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
 import { createOperatorStore } from "../../src/access/operators.ts";
@@ -10,6 +12,8 @@ import { PrinterProcess } from "../faults/helpers/harness.ts";
 import { Mosquitto } from "../faults/helpers/mosquitto.ts";
 import { RetryingProducer, tally } from "../faults/helpers/producer.ts";
 import { GatewayProcess, writeClusterConfig } from "./gateway-process.ts";
+
+const BIN = fileURLToPath(new URL("../../bin/labelgate.js", import.meta.url));
 
 const until = async (cond: () => boolean, what: string, timeoutMs = 60_000) => {
   const deadline = Date.now() + timeoutMs;
@@ -23,7 +27,7 @@ interface Response {
   status?: string;
   transaction?: string;
   data?: { epoch?: number; from?: string; previous_offline?: boolean };
-  error?: { code?: string };
+  error?: { code?: string; reason?: string };
 }
 
 /** A supervisor's management client: publishes a request, returns the response with its transaction. */
@@ -117,8 +121,8 @@ describe("handback to a recovered owner", () => {
 
       // A supervisor registered in gw1's database, added while gw1 is down.
       const db = openDatabase(join(dir, "gw1", "labelgate.db"));
-      await createOperatorStore(db).add("S0001", "supervisor", Date.now());
-      await createOperatorStore(db).add("E0002", "operator", Date.now());
+      await createOperatorStore(db).add("S0001", "supervisor", Date.now(), "s0001-secret-pw");
+      await createOperatorStore(db).add("E0002", "operator", Date.now(), "e0002-secret-pw");
       db.close();
       gw1.start();
       await gw1.waitFor("standing down");
@@ -135,14 +139,30 @@ describe("handback to a recovered owner", () => {
 
       const sup = await supervisor(url);
       cleanup.push(() => sup.end());
-      // Only an active supervisor (or admin) of gw1 may ask; a configured standby never hands
-      // back to itself.
-      expect((await sup.request("gw1", { operator: "E0002" })).error?.code).toBe("not_authorized");
+      // Only an active supervisor (or admin) of gw1 may ask, with their own credential.
+      const operatorAsks = await sup.request("gw1", {
+        operator: "E0002",
+        credential: "e0002-secret-pw",
+      });
+      expect(operatorAsks.error?.code).toBe("not_authorized");
+      const noCredential = await sup.request("gw1", { operator: "S0001" });
+      expect(noCredential.error).toMatchObject({
+        code: "not_authorized",
+        reason: "credential_missing",
+      });
+      const wrongCredential = await sup.request("gw1", {
+        operator: "S0001",
+        credential: "not-the-password",
+      });
+      expect(wrongCredential.error).toMatchObject({
+        code: "not_authorized",
+        reason: "credential_invalid",
+      });
       expect((await sup.request("gw1", {})).error?.code).toBe("invalid_request");
       expect(gw1.log).not.toContain('"gateway started"');
 
       const gw2Exit = gw2.exited();
-      const ok = await sup.request("gw1", { operator: "S0001" });
+      const ok = await sup.request("gw1", { operator: "S0001", credential: "s0001-secret-pw" });
       expect(ok.status).toBe("ok");
       expect(ok.data?.from).toBe("gw2");
       expect(ok.data?.previous_offline).toBe(true);
@@ -178,6 +198,21 @@ describe("handback to a recovered owner", () => {
       // gw2, restarted as its service manager would, stands by for gw1 and may not take back.
       gw2.start();
       await gw2.waitFor('"standby watching"');
+      // gw1's audit log: the handback and the two refused credentials, chain intact across the
+      // standby phase and the gateway that followed.
+      await gw1.kill("SIGTERM");
+      const cli = (args: string[]) =>
+        spawnSync(process.execPath, [BIN, ...args, "--data-dir", join(dir, "gw1")], {
+          encoding: "utf8",
+        });
+      expect(cli(["audit", "verify"]).status).toBe(0);
+      const handbacks = cli(["audit", "search", "--action", "cluster.handback", "--json"]);
+      expect(handbacks.stdout.trim().split("\n")).toHaveLength(1);
+      expect(handbacks.stdout).toContain("S0001");
+      const refused = cli(["audit", "search", "--action", "management.refused", "--json"]);
+      expect(refused.stdout.trim().split("\n")).toHaveLength(2);
+
+      // A configured standby never hands back to itself.
       expect((await sup.request("gw2", { operator: "S0001" })).error?.code).toBe("invalid_request");
     },
   );
