@@ -87,6 +87,10 @@ export interface DaemonConfig {
   url?: string;
   /** How long a print may take to be confirmed (default 2000). */
   confirmTimeoutMs?: number;
+  /** More devices, as YAML list items indented by two spaces (e.g. simulated RFID, e-paper). */
+  extraDevices?: string;
+  /** More top-level YAML (e.g. `rfid:`, `http:`). */
+  extra?: string;
 }
 
 export function writeDaemonConfig(file: string, c: DaemonConfig): void {
@@ -106,7 +110,7 @@ ${mqtt}devices:
     status_poll_ms: 200
     status_timeout_ms: 500
     confirm_timeout_ms: ${c.confirmTimeoutMs ?? 2000}
-`,
+${c.extraDevices ?? ""}${c.extra ?? ""}`,
   );
 }
 

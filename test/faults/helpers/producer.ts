@@ -29,6 +29,8 @@ export interface JobRecord {
 export class RetryingProducer {
   readonly jobs = new Map<string, JobRecord>();
   private readonly bodies = new Map<string, string>();
+  /** Topics of jobs submitted with {@link submitEnvelope}; others go to `topic`. */
+  private readonly topics = new Map<string, string>();
   private client: MqttClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly replyTopic: string;
@@ -86,11 +88,31 @@ export class RetryingProducer {
     if (rec) this.publish(rec);
   }
 
+  /**
+   * Submits a ready envelope of any kind (an `rfid.encode`, an `epaper.update`) on `topic`, with
+   * the same retry rules; `key` is what the checker looks for in the device's output (it takes
+   * the place of the waybill number).
+   */
+  submitEnvelope(
+    jobId: string,
+    key: string,
+    env: Record<string, unknown>,
+    topic: string,
+  ): JobRecord {
+    const rec: JobRecord = { jobId, waybillNo: key, statuses: [], publishes: 0 };
+    this.jobs.set(jobId, rec);
+    this.bodies.set(jobId, JSON.stringify({ ...env, job_id: jobId, reply_to: this.replyTopic }));
+    this.topics.set(jobId, topic);
+    this.publish(rec);
+    return rec;
+  }
+
   private publish(rec: JobRecord) {
     rec.publishes++;
     rec.lastPublish = Date.now();
     // mqtt.js queues while offline and sends on reconnect; the retry timer covers what is lost.
-    this.client?.publish(this.topic, this.bodies.get(rec.jobId)!, { qos: 1 }, () => undefined);
+    const topic = this.topics.get(rec.jobId) ?? this.topic;
+    this.client?.publish(topic, this.bodies.get(rec.jobId)!, { qos: 1 }, () => undefined);
   }
 
   private onReply(payload: Buffer) {
