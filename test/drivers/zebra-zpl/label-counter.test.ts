@@ -1,0 +1,108 @@
+/**
+ * The label counter (SGD `odometer.total_label_count`, firmware-protocols/zpl/sgd.ts) between the
+ * zebra-zpl driver and its simulator, and the verdict it gives on an in-doubt job
+ * (src/jobs/device-verdict.ts), through a real device runtime over the in-memory transport.
+ */
+import { describe, expect, it } from "vitest";
+import { zebraZpl } from "../../../drivers/zebra-zpl/index.ts";
+import { createZplSimulator, type ZplSimulator } from "../../../drivers/zebra-zpl/simulator.ts";
+import { createDeviceRuntime, type DeviceRuntime } from "../../../src/devices/runtime.ts";
+import { labelCounterVerdict } from "../../../src/jobs/device-verdict.ts";
+import type { DispatchMark } from "../../../src/jobs/inbox.ts";
+import { silentLogger } from "../../../src/log.ts";
+import { createMemoryTransport } from "../../../src/simulators/memory.ts";
+
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const LABEL = ascii("^XA^FO20,20^A0N,30,30^FDSF9000000000001^FS^PQ1^XZ");
+
+async function printer(labelCount?: number): Promise<{ sim: ZplSimulator; rt: DeviceRuntime }> {
+  const link: { deliver?: (b: Uint8Array) => void } = {};
+  const sim = createZplSimulator({
+    sink: { reply: (b) => link.deliver?.(b), printed: () => undefined },
+    ...(labelCount !== undefined && { labelCount }),
+  });
+  const mt = createMemoryTransport(sim, { maxChunkBytes: 3 });
+  link.deliver = (b) => mt.deliver(b);
+  const rt = createDeviceRuntime({
+    id: "zpl-1",
+    driver: zebraZpl,
+    profile: { dpi: 203, widthMm: 100, heightMm: 150 },
+    transport: mt.transport,
+    statusPollMs: 60_000,
+    statusTimeoutMs: 300,
+    clock: Date.now,
+    logger: silentLogger(),
+    onChange: () => undefined,
+  });
+  return { sim, rt };
+}
+
+const mark = (jobId: string, labelCount: number | undefined, labels = 1): DispatchMark => ({
+  device: "zpl-1",
+  jobId,
+  labelCount,
+  labels,
+  at: 0,
+});
+
+describe("ZPL label counter", () => {
+  it("the simulator answers the odometer in quotes from its power-on value; prints move it", async () => {
+    const { sim, rt } = await printer(31_084);
+    expect(await rt.readLabelCounter!()).toBe(31_084);
+    sim.receive(LABEL);
+    sim.receive(LABEL);
+    expect(await rt.readLabelCounter!()).toBe(31_086);
+    expect(sim.state().labelCount).toBe(31_086);
+    // A stored format (^DF) prints nothing; a power cycle keeps the odometer.
+    sim.receive(ascii("^XA^DFR:T.ZPL^FS^FO1,1^FDx^FS^XZ"));
+    sim.restart();
+    expect(await rt.readLabelCounter!()).toBe(31_086);
+    // Held formats count once they print.
+    sim.setFault("head_open", true);
+    sim.receive(LABEL);
+    expect(await rt.readLabelCounter!()).toBe(31_086);
+    sim.setFault("head_open", false);
+    expect(await rt.readLabelCounter!()).toBe(31_087);
+    // A silent printer gives no count (undefined within the status timeout), never a made-up one.
+    sim.setSilent(true);
+    expect(await rt.readLabelCounter!()).toBeUndefined();
+    await rt.stop();
+  });
+
+  it("verdicts: exact delta → printed, none → not printed, else unknown with the reason", async () => {
+    const { sim, rt } = await printer(10);
+    sim.receive(LABEL);
+    expect(await labelCounterVerdict(rt, "J1", mark("J1", 10), 200)).toEqual({
+      kind: "printed",
+      evidence: "label_count:10:11:1",
+    });
+    expect(await labelCounterVerdict(rt, "J1", mark("J1", 11), 200)).toEqual({
+      kind: "not_printed",
+      evidence: "label_count:11:11:1",
+    });
+    // Two labels came out for a one-label job: ambiguous.
+    expect(await labelCounterVerdict(rt, "J1", mark("J1", 9), 200)).toEqual({
+      kind: "unknown",
+      evidence: "label_count:9:11:1",
+    });
+    // Another job was sent after this one, or no count was taken before it.
+    expect((await labelCounterVerdict(rt, "J1", mark("J2", 10), 200)).evidence).toBe(
+      "not_last_dispatch",
+    );
+    expect((await labelCounterVerdict(rt, "J1", undefined, 200)).evidence).toBe(
+      "not_last_dispatch",
+    );
+    expect((await labelCounterVerdict(rt, "J1", mark("J1", undefined), 200)).evidence).toBe(
+      "label_count_not_taken",
+    );
+    // A format still held in the buffer could print later: no verdict.
+    sim.setFault("media_out", true);
+    sim.receive(LABEL);
+    expect((await labelCounterVerdict(rt, "J1", mark("J1", 11), 300)).evidence).toBe("device_busy");
+    sim.setFault("media_out", false);
+    // Half a format arrived: it may still be completed by the rest of its bytes.
+    sim.receive(ascii("^XA^FO1,1^FDpart"));
+    expect((await labelCounterVerdict(rt, "J1", mark("J1", 12), 300)).evidence).toBe("device_busy");
+    await rt.stop();
+  });
+});
