@@ -236,7 +236,10 @@ export async function createDeviceManager(o: DeviceManagerOptions): Promise<Devi
         ...(d.pool !== undefined && { pool: d.pool }),
         owner: config.gateway,
       })),
-    enqueue: (device, jobId) => queues.get(device)?.enqueue(jobId),
+    enqueue: (device, jobId) => {
+      queues.get(device)?.enqueue(jobId);
+      pools.placed(device, jobId);
+    },
     republish,
     start() {
       for (const rt of devices.values()) rt.start();

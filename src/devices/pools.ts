@@ -41,6 +41,12 @@ export interface Pools {
   route(topic: string, payload: Uint8Array): string | undefined;
   /** Moves held pool jobs of `device`'s pool off unhealthy members onto healthy ones. */
   rebalance(device: string): void;
+  /**
+   * Called after `jobId` joined `device`'s queue: a pool job that lands on a member which
+   * faulted after it was picked (the fault, and its rebalance, came between the pick and the
+   * enqueue) moves on at once instead of waiting for that member to recover.
+   */
+  placed(device: string, jobId: string): void;
 }
 
 export function createPools(o: PoolsOptions): Pools {
@@ -75,6 +81,34 @@ export function createPools(o: PoolsOptions): Pools {
   };
 
   let rebalancing = false;
+  function rebalance(device: string): void {
+    const pool = o.poolOf(device);
+    if (pool === undefined || rebalancing) return;
+    rebalancing = true;
+    try {
+      const all = members(pool);
+      const good = all.filter(healthy);
+      if (good.length === 0) return;
+      for (const from of all.filter((id) => !healthy(id))) {
+        const taken = o.queues.get(from)?.takeUndispatched((j) => poolJobs.has(j)) ?? [];
+        for (const jobId of taken) {
+          const to = leastLoaded(good)!;
+          try {
+            o.moved?.(jobId, to);
+          } catch (e) {
+            // It still moves now; only a restart would find it on its old device again.
+            log.error({ err: e, job_id: jobId }, "pool move could not be recorded");
+          }
+          o.event(from, { type: "job.moved", job_id: jobId, to });
+          log.info({ job_id: jobId, from, to }, "held pool job moved to a healthy sibling");
+          o.queues.get(to)?.enqueue(jobId);
+        }
+      }
+    } finally {
+      rebalancing = false;
+    }
+  }
+
   return {
     names: () => [...new Set([...o.devices.keys()].map(o.poolOf))].filter((p) => p !== undefined),
     members,
@@ -90,32 +124,9 @@ export function createPools(o: PoolsOptions): Pools {
       if (jobId !== undefined) markPoolJob(jobId);
       return device;
     },
-    rebalance(device) {
-      const pool = o.poolOf(device);
-      if (pool === undefined || rebalancing) return;
-      rebalancing = true;
-      try {
-        const all = members(pool);
-        const good = all.filter(healthy);
-        if (good.length === 0) return;
-        for (const from of all.filter((id) => !healthy(id))) {
-          const taken = o.queues.get(from)?.takeUndispatched((j) => poolJobs.has(j)) ?? [];
-          for (const jobId of taken) {
-            const to = leastLoaded(good)!;
-            try {
-              o.moved?.(jobId, to);
-            } catch (e) {
-              // It still moves now; only a restart would find it on its old device again.
-              log.error({ err: e, job_id: jobId }, "pool move could not be recorded");
-            }
-            o.event(from, { type: "job.moved", job_id: jobId, to });
-            log.info({ job_id: jobId, from, to }, "held pool job moved to a healthy sibling");
-            o.queues.get(to)?.enqueue(jobId);
-          }
-        }
-      } finally {
-        rebalancing = false;
-      }
+    rebalance,
+    placed(device, jobId) {
+      if (poolJobs.has(jobId) && !healthy(device)) rebalance(device);
     },
   };
 }
