@@ -6,9 +6,10 @@
  *   when the printer is ready (TSPL PM "Document Conventions": `~` returns the status only when
  *   the printer is ready), so a printer in error may stay silent. The reply is the name followed
  *   by CR [unverified: terminator; the reader takes CR, LF or CR LF].
- * - `OUT GETSETTING$("SYSTEM","INFORMATION","SERIAL")` (TSPL2 PM, chapter "TSPL2 Commands",
- *   `GETSETTING$( )` with app `SYSTEM`, sec `INFORMATION`, key `SERIAL`, read back with `OUT`):
- *   the printer's serial number, sent by `OUT` as a line ending in CR LF.
+ * - `OUT GETSETTING$("SYSTEM","INFORMATION","SERIAL")` (TSPL/TSPL2 PM: the `GETSETTING$( )`
+ *   function with app `SYSTEM`, section `INFORMATION`, key `SERIAL`, sent back to the host by
+ *   `OUT`): the printer's serial number as a line ending in CR LF [the line is the one a public
+ *   TSPL SDK sends for the serial (psdk_fruit_tspl, `TSNs`); reply framing unverified on a unit].
  * Both are sent with CR LF, so a line-based firmware takes them as commands and a token-based
  * one sees an empty line after `~!T`.
  */
