@@ -1,5 +1,5 @@
 import type { Keys } from "../crypto/keys.ts";
-import { normalizeWaybillNo, waybillRef } from "../crypto/seal.ts";
+import { normalizeWaybillNo, waybillRef, waybillRefs } from "../crypto/seal.ts";
 import type { Db } from "../db/open.ts";
 import { migrate } from "../db/open.ts";
 import { CodedError } from "../errors.ts";
@@ -67,8 +67,9 @@ export interface WaybillStore {
 
 export function createWaybillStore(db: Db, keys: Pick<Keys, "hmac">): WaybillStore {
   migrate(db, "waybills", MIGRATIONS);
+  // Under every HMAC key generation (`waybillRefs`): events from before a `keys rotate` count.
   const select = db.prepare<[string], Row>(
-    "SELECT kind, job_id, operator, reason, approval, at FROM waybill_events WHERE waybill_ref = ? ORDER BY seq",
+    "SELECT kind, job_id, operator, reason, approval, at FROM waybill_events WHERE waybill_ref IN (SELECT value FROM json_each(?)) ORDER BY seq",
   );
   const insert = db.prepare(
     "INSERT INTO waybill_events (waybill_ref, kind, job_id, operator, reason, approval, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -78,7 +79,7 @@ export function createWaybillStore(db: Db, keys: Pick<Keys, "hmac">): WaybillSto
     ref,
     life(waybillNo) {
       const r = ref(waybillNo);
-      const events = select.all(r).map((e) => ({
+      const events = select.all(JSON.stringify(waybillRefs(keys, waybillNo))).map((e) => ({
         kind: e.kind,
         jobId: e.job_id ?? undefined,
         operator: e.operator ?? undefined,

@@ -8,8 +8,8 @@
  */
 import { CodedError, isCodedError } from "../errors.ts";
 import type { ApprovalStore } from "../access/approvals.ts";
-import type { Keys, SigningKey } from "../crypto/keys.ts";
-import { waybillRef } from "../crypto/seal.ts";
+import type { SigningKey } from "../crypto/keys.ts";
+import type { WaybillRefKeyring } from "../crypto/seal.ts";
 import type { Db } from "../db/open.ts";
 import { openCheckpoint, signCheckpoint } from "./checkpoint.ts";
 import {
@@ -19,7 +19,7 @@ import {
   HASHED_COLUMNS,
   type HashedValue,
 } from "./encoding.ts";
-import type { AuditLog } from "./log.ts";
+import { waybillRefMatch, type AuditLog } from "./log.ts";
 import { rowToRecord, type AuditRow } from "./row.ts";
 import type { AuditPlaceInput } from "./types.ts";
 
@@ -75,8 +75,8 @@ export interface ExportOptions {
   readonly audit: AuditLog;
   readonly approvals: ApprovalStore;
   readonly key: SigningKey;
-  /** The HMAC key of `waybill_ref`, for a scope that names a waybill. */
-  readonly keys: Pick<Keys, "hmac">;
+  /** The HMAC keys of `waybill_ref`, for a scope that names a waybill. */
+  readonly keys: WaybillRefKeyring;
   readonly origin: string;
   readonly approvalId: string;
   /** The operator performing the export; must be the approval's requester. */
@@ -187,7 +187,7 @@ export function exportAudit(o: ExportOptions): Extract {
     .immediate();
 }
 
-function select(db: Db, keys: Pick<Keys, "hmac">, s: ExportScope): AuditRow[] {
+function select(db: Db, keys: WaybillRefKeyring, s: ExportScope): AuditRow[] {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (sql: string, v: unknown) => {
@@ -199,8 +199,11 @@ function select(db: Db, keys: Pick<Keys, "hmac">, s: ExportScope): AuditRow[] {
   if (s.device !== undefined) add("json_extract(target, '$.device') = ?", s.device);
   if (s.operator !== undefined) add("json_extract(actor, '$.operator') = ?", s.operator);
   if (s.action !== undefined) add("action = ?", s.action);
-  if (s.waybill !== undefined)
-    add("json_extract(target, '$.waybill_ref') = ?", waybillRef(keys, s.waybill));
+  if (s.waybill !== undefined) {
+    const m = waybillRefMatch(keys, s.waybill);
+    where.push(m.sql);
+    params.push(...m.params);
+  }
   const sql = `SELECT * FROM audit_log ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq LIMIT ${MAX_EXPORT}`;
   return db.prepare<unknown[], AuditRow>(sql).all(...params);
 }

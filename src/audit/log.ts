@@ -17,7 +17,13 @@
 import type { Statement } from "better-sqlite3";
 import { CodedError } from "../errors.ts";
 import type { Keys } from "../crypto/keys.ts";
-import { openKeyed, sealKeyed, waybillRef } from "../crypto/seal.ts";
+import {
+  openKeyed,
+  sealKeyed,
+  waybillRef,
+  waybillRefs,
+  type WaybillRefKeyring,
+} from "../crypto/seal.ts";
 import { migrate, type Db } from "../db/open.ts";
 import {
   canonicalJson,
@@ -83,6 +89,22 @@ export interface AuditLog {
    * `details.reason = "seal_auth_failed"` when `waybill_enc` was altered or moved to another record.
    */
   openWaybill(record: Pick<AuditRecord, "seq" | "site" | "gateway" | "waybill_enc">): string | null;
+}
+
+/**
+ * The SQL condition (on `audit_log`) that finds the records of a waybill number through their
+ * `waybill_ref`, under every HMAC key generation (see `waybillRefs`), so records tagged before a
+ * `keys rotate` are found too. Uses the `audit_log_waybill_ref` index.
+ */
+export function waybillRefMatch(
+  keys: WaybillRefKeyring,
+  waybillNo: string,
+): { sql: string; params: string[] } {
+  const refs = waybillRefs(keys, waybillNo);
+  return {
+    sql: `json_extract(target, '$.waybill_ref') IN (${refs.map(() => "?").join(", ")})`,
+    params: refs,
+  };
 }
 
 /** Largest `limit` accepted by `search`. */
@@ -244,8 +266,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         params.push(query.jobId);
       }
       if (query.waybillNo !== undefined) {
-        where.push("json_extract(target, '$.waybill_ref') = ?");
-        params.push(waybillRef(keys, query.waybillNo));
+        const m = waybillRefMatch(keys, query.waybillNo);
+        where.push(m.sql);
+        params.push(...m.params);
       }
       if (query.action !== undefined) {
         where.push("action = ?");

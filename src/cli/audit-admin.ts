@@ -9,11 +9,10 @@ import { createApprovalStore } from "../access/approvals.ts";
 import { createLockdownStore } from "../access/lockdown.ts";
 import { createOperatorStore } from "../access/operators.ts";
 import { exportAudit } from "../audit/export.ts";
-import { createAuditLog, MAX_SEARCH_LIMIT } from "../audit/log.ts";
+import { createAuditLog, MAX_SEARCH_LIMIT, waybillRefMatch } from "../audit/log.ts";
 import { purgeAudit } from "../audit/purge.ts";
 import { rowToRecord, type AuditRow } from "../audit/row.ts";
 import { loadOrCreateKeys, loadOrCreateSigningKey } from "../crypto/keys.ts";
-import { waybillRef } from "../crypto/seal.ts";
 import { openDatabase, type Db } from "../db/open.ts";
 import { isCodedError } from "../errors.ts";
 import { resolveSite, type DataDirOptions } from "./audit.ts";
@@ -151,8 +150,11 @@ export function runAuditSearch(o: SearchOptions): number {
         where.push(sql);
         params.push(v);
       };
-      if (o.waybill !== undefined)
-        add("json_extract(target, '$.waybill_ref') = ?", waybillRef(g.keys, o.waybill));
+      if (o.waybill !== undefined) {
+        const m = waybillRefMatch(g.keys, o.waybill);
+        where.push(m.sql);
+        params.push(...m.params);
+      }
       if (o.job !== undefined) add("json_extract(target, '$.job_id') = ?", o.job);
       if (o.operator !== undefined) add("json_extract(actor, '$.operator') = ?", o.operator);
       if (o.device !== undefined) add("json_extract(target, '$.device') = ?", o.device);

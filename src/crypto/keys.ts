@@ -1,7 +1,9 @@
 /**
  * The gateway's secret keys, kept as files under `<dataDir>/keys/`:
- * - `hmac.key`: 32 random bytes, the HMAC-SHA-256 key of `waybill_ref` (look-up tag);
- * - `data.key`: 32 random bytes, the AES-256-GCM key of data at rest (`waybill_enc`).
+ * - `hmac.key`: 32 random bytes, the HMAC-SHA-256 key of `waybill_ref` (look-up tag) and of
+ *   the intake's content hashes; `hmac.<n>.key` (n ≥ 2): later `waybill_ref` generations;
+ * - `data.key`: 32 random bytes, the AES-256-GCM key of data at rest (`waybill_enc`);
+ *   `data.<n>.key` (n ≥ 2): later generations (`labelgate keys rotate`).
  *
  * Losing a key makes every record sealed or tagged with it unrecoverable or unsearchable, so a
  * key file is created atomically and fsynced before it is used, and a file that looks damaged is
@@ -57,6 +59,16 @@ export interface Keys {
   readonly dataKeys: ReadonlyMap<string, KeyObject>;
   /** Key id of generation 1 (`data.key`), which opened-only version-1 seals use. */
   readonly firstDataKeyId: string;
+  /**
+   * HMAC key of new `waybill_ref`s: the newest generation (`hmac.<n>.key` after `keys rotate`,
+   * else `hmac.key`). `hmac` itself stays generation 1: it also keys the intake's content hashes,
+   * which must not change across a rotation (a job sent again after it is still a duplicate).
+   */
+  readonly waybillRefKey: KeyObject;
+  /** Id of {@link waybillRefKey} (see {@link hmacKeyId}). */
+  readonly waybillRefKeyId: string;
+  /** Every HMAC key generation by id, newest first: look-ups by waybill number try each. */
+  readonly waybillRefKeys: ReadonlyMap<string, KeyObject>;
 }
 
 // POSIX permission bits; Windows reports synthetic modes, so the checks are skipped there.
@@ -90,19 +102,31 @@ export function loadOrCreateKeys(dataDir: string): Keys {
   const dataKeys = new Map<string, KeyObject>([[firstDataKeyId, createSecretKey(dataBytes)]]);
   let current = firstDataKeyId;
   // Rotated generations: data.2.key, data.3.key … (see rotateDataKey); the highest is current.
-  for (const g of rotatedGenerations(dir)) {
-    const bytes = loadOrCreateKeyFile(dir, rotatedFile(g));
+  for (const g of rotatedGenerations(dir, "data")) {
+    const bytes = loadOrCreateKeyFile(dir, rotatedFile("data", g));
     current = dataKeyId(bytes);
     dataKeys.set(current, createSecretKey(bytes));
     bytes.fill(0);
   }
+  const hmac = createSecretKey(hmacBytes);
+  // HMAC generations hmac.2.key, hmac.3.key … (see rotateHmacKey), newest first.
+  const refKeys: [string, KeyObject][] = [[hmacKeyId(hmacBytes), hmac]];
+  for (const g of rotatedGenerations(dir, "hmac")) {
+    const bytes = loadOrCreateKeyFile(dir, rotatedFile("hmac", g));
+    refKeys.unshift([hmacKeyId(bytes), createSecretKey(bytes)]);
+    bytes.fill(0);
+  }
+  const [newestRef] = refKeys;
   const keys: Keys = {
-    hmac: createSecretKey(hmacBytes),
+    hmac,
     data: dataKeys.get(current) ?? createSecretKey(dataBytes),
     fingerprint,
     dataKeyId: current,
     dataKeys,
     firstDataKeyId,
+    waybillRefKey: newestRef?.[1] ?? hmac,
+    waybillRefKeyId: newestRef?.[0] ?? hmacKeyId(hmacBytes),
+    waybillRefKeys: new Map(refKeys),
   };
   // createSecretKey copied the bytes; do not leave extra copies of the secrets on the heap.
   hmacBytes.fill(0);
@@ -122,9 +146,24 @@ export function dataKeyId(key: Uint8Array): string {
     .slice(0, 8);
 }
 
-const rotatedFile = (generation: number) => `data.${generation}.key`;
+/**
+ * The id of an HMAC key (`waybill_ref`): 8 lowercase hex characters of
+ * SHA-256("labelgate/hmac-key-id/v1" NUL ‖ key). Names the key in `keys rotate`'s output and
+ * audit record without revealing it.
+ */
+export function hmacKeyId(key: Uint8Array): string {
+  return createHash("sha256")
+    .update("labelgate/hmac-key-id/v1\0")
+    .update(key)
+    .digest("hex")
+    .slice(0, 8);
+}
 
-function rotatedGenerations(dir: string): number[] {
+type KeyKind = "data" | "hmac";
+
+const rotatedFile = (kind: KeyKind, generation: number) => `${kind}.${generation}.key`;
+
+function rotatedGenerations(dir: string, kind: KeyKind): number[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -132,7 +171,7 @@ function rotatedGenerations(dir: string): number[] {
     throw ioError("keys", e);
   }
   return names
-    .map((n) => /^data\.([1-9][0-9]{0,5})\.key$/.exec(n)?.[1])
+    .map((n) => new RegExp(`^${kind}\\.([1-9][0-9]{0,5})\\.key$`).exec(n)?.[1])
     .filter((g): g is string => g !== undefined)
     .map(Number)
     .filter((g) => g >= 2)
@@ -142,17 +181,36 @@ function rotatedGenerations(dir: string): number[] {
 /**
  * Key rotation (`labelgate keys rotate`): creates the next data key generation
  * (`data.<n>.key`, 0600, atomically). Values are sealed under it from the next start of the
- * daemon on; older generations stay, so everything sealed before still opens. The HMAC key of
- * `waybill_ref` is not rotated: look-ups of old records depend on it. Returns the new key's id
- * and generation.
+ * daemon on; older generations stay, so everything sealed before still opens. Returns the new
+ * key's id and generation.
  */
 export function rotateDataKey(dataDir: string): { id: string; generation: number } {
+  return rotate(dataDir, "data", dataKeyId);
+}
+
+/**
+ * HMAC key rotation (`labelgate keys rotate`): creates the next `waybill_ref` key generation
+ * (`hmac.<n>.key`, 0600, atomically). New records carry refs under it from the next start of the
+ * daemon on; older generations stay, and a look-up by waybill number computes the ref under
+ * every generation (`waybillRefs`), so records made before the rotation are still found. Limits
+ * what a leaked older key reveals to the records tagged before the rotation. Returns the new
+ * key's id and generation.
+ */
+export function rotateHmacKey(dataDir: string): { id: string; generation: number } {
+  return rotate(dataDir, "hmac", hmacKeyId);
+}
+
+function rotate(
+  dataDir: string,
+  kind: KeyKind,
+  idOf: (key: Uint8Array) => string,
+): { id: string; generation: number } {
   const dir = join(dataDir, "keys");
   ensureKeyDir(dataDir, dir);
-  loadOrCreateKeyFile(dir, KEY_FILES.data).fill(0); // generation 1 exists before any rotation
-  const generation = (rotatedGenerations(dir).at(-1) ?? 1) + 1;
-  const bytes = loadOrCreateKeyFile(dir, rotatedFile(generation));
-  const id = dataKeyId(bytes);
+  loadOrCreateKeyFile(dir, KEY_FILES[kind]).fill(0); // generation 1 exists before any rotation
+  const generation = (rotatedGenerations(dir, kind).at(-1) ?? 1) + 1;
+  const bytes = loadOrCreateKeyFile(dir, rotatedFile(kind, generation));
+  const id = idOf(bytes);
   bytes.fill(0);
   return { id, generation };
 }

@@ -210,17 +210,45 @@ export function normalizeWaybillNo(waybillNo: string): string {
 }
 
 /**
- * The look-up tag of a waybill number: lowercase hex (64 characters) of
- * HMAC-SHA-256(`keys.hmac`, UTF-8(normalizeWaybillNo(waybillNo))). Keyed because a plain hash of
- * a ~10^13 number space is reversed in hours (reference A.4 item 3). Throws CodedError `internal`
- * (`details.reason = "waybill_empty"`) for a number that is empty after normalization.
+ * The HMAC keys of `waybill_ref` (`Keys` satisfies it). Without the rotation fields (a keyring
+ * built by hand, e.g. in tests), `hmac` is the only generation.
  */
-export function waybillRef(keys: Pick<Keys, "hmac">, waybillNo: string): string {
+export type WaybillRefKeyring = Pick<Keys, "hmac"> &
+  Partial<Pick<Keys, "waybillRefKey" | "waybillRefKeys">>;
+
+/**
+ * The look-up tag of a waybill number, as new records carry it: lowercase hex (64 characters) of
+ * HMAC-SHA-256(current HMAC key, UTF-8(normalizeWaybillNo(waybillNo))), the current key being
+ * the newest generation (`keys.waybillRefKey`; `keys.hmac` until a rotation). Keyed because a
+ * plain hash of a ~10^13 number space is reversed in hours (reference A.4 item 3). Throws
+ * CodedError `internal` (`details.reason = "waybill_empty"`) for a number that is empty after
+ * normalization.
+ */
+export function waybillRef(keys: WaybillRefKeyring, waybillNo: string): string {
+  return tag(keys.waybillRefKey ?? keys.hmac, normalizedOrThrow(waybillNo));
+}
+
+/**
+ * The tags of a waybill number under every HMAC key generation, newest first (one element until
+ * `keys rotate` made a second generation): a look-up matches `waybill_ref IN (…)`, so records
+ * tagged before a rotation are found too. Throws as {@link waybillRef} does.
+ */
+export function waybillRefs(keys: WaybillRefKeyring, waybillNo: string): string[] {
+  const normalized = normalizedOrThrow(waybillNo);
+  const all = keys.waybillRefKeys === undefined ? [keys.hmac] : [...keys.waybillRefKeys.values()];
+  return all.map((k) => tag(k, normalized));
+}
+
+function normalizedOrThrow(waybillNo: string): string {
   const normalized = normalizeWaybillNo(waybillNo);
   if (normalized.length === 0) {
     throw new CodedError("internal", "waybill number is empty", { reason: "waybill_empty" });
   }
-  return createHmac("sha256", keys.hmac).update(normalized, "utf8").digest("hex");
+  return normalized;
+}
+
+function tag(key: KeyObject, normalized: string): string {
+  return createHmac("sha256", key).update(normalized, "utf8").digest("hex");
 }
 
 function additionalData(aad: string | undefined): Buffer {

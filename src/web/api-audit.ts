@@ -18,7 +18,7 @@ export function auditFilter(d: WebDeps, q: unknown, limit = 200): AuditFilter {
   const set = <K extends keyof AuditFilter>(k: K, v: AuditFilter[K] | undefined) => {
     if (v !== undefined) f[k] = v;
   };
-  set("waybillRef", waybill === undefined ? undefined : d.audit.waybillRef(waybill));
+  set("waybillRefs", waybill === undefined ? undefined : d.audit.waybillRefs(waybill));
   set("operator", str(q, "operator"));
   set("device", str(q, "device"));
   set("action", str(q, "action"));

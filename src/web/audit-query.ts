@@ -8,8 +8,11 @@ import type { AuditRecord } from "../audit/types.ts";
 import type { VerifyResult } from "../audit/verify.ts";
 
 export interface AuditFilter {
-  /** HMAC of the waybill number (`waybillRef`), computed by the caller. */
-  waybillRef?: string;
+  /**
+   * The waybill number's `waybill_ref` under every HMAC key generation (`waybillRefs`), computed
+   * by the caller; a record matching any of them matches.
+   */
+  waybillRefs?: readonly string[];
   operator?: string;
   device?: string;
   action?: string;
@@ -39,8 +42,8 @@ export interface AuditReader {
    * load); callers arriving while a verification runs share it.
    */
   verify(maxAgeMs?: number): Promise<{ result: VerifyResult; at: string }>;
-  /** Computes `waybill_ref` of a number (keyed HMAC). */
-  waybillRef(waybillNo: string): string;
+  /** Computes the `waybill_ref`s of a number (keyed HMAC, every key generation). */
+  waybillRefs(waybillNo: string): string[];
 }
 
 interface RawRow {
@@ -63,7 +66,7 @@ interface RawRow {
 export function createAuditReader(o: {
   db: Db;
   verify: (db: Db) => Promise<VerifyResult>;
-  waybillRef: (no: string) => string;
+  waybillRefs: (no: string) => string[];
   clock: () => number;
 }): AuditReader {
   const { db } = o;
@@ -78,7 +81,12 @@ export function createAuditReader(o: {
         where.push(sql);
         args.push(v);
       };
-      add("json_extract(target, '$.waybill_ref') = ?", f.waybillRef);
+      if (f.waybillRefs !== undefined && f.waybillRefs.length > 0) {
+        where.push(
+          `json_extract(target, '$.waybill_ref') IN (${f.waybillRefs.map(() => "?").join(", ")})`,
+        );
+        args.push(...f.waybillRefs);
+      }
       add("json_extract(target, '$.job_id') = ?", f.jobId);
       add("json_extract(target, '$.device') = ?", f.device);
       add("json_extract(actor, '$.operator') = ?", f.operator);
@@ -126,6 +134,6 @@ export function createAuditReader(o: {
         });
       return running;
     },
-    waybillRef: o.waybillRef,
+    waybillRefs: o.waybillRefs,
   };
 }

@@ -18,7 +18,7 @@ import type { AuditInput } from "../audit/types.ts";
 import { verifyAuditLogOffThread } from "../audit/verify.ts";
 import type { Config } from "../config/schema.ts";
 import type { Keys, SigningKey } from "../crypto/keys.ts";
-import { waybillRef } from "../crypto/seal.ts";
+import { waybillRefs } from "../crypto/seal.ts";
 import type { Db } from "../db/open.ts";
 import { JOB_COLUMNS, toJob, type JobRow, type StoredOutcome } from "../jobs/inbox.ts";
 import type { AuditAppend, AuditEvent, Reply } from "../jobs/ports.ts";
@@ -236,7 +236,7 @@ export function createWebSupport(o: WebSupportOptions) {
       const reader = createAuditReader({
         db,
         verify,
-        waybillRef: (no) => waybillRef(s.keys, no),
+        waybillRefs: (no) => waybillRefs(s.keys, no),
         clock,
       });
       // Changes made through the console are audited through the observed append, like the rest.

@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAuditLog } from "../../../src/audit/log.ts";
-import { loadOrCreateKeys, rotateDataKey } from "../../../src/crypto/keys.ts";
-import { openKeyed, seal, sealKeyed } from "../../../src/crypto/seal.ts";
+import { createWaybillStore } from "../../../src/access/waybills.ts";
+import { runKeysRotate } from "../../../src/cli/keys.ts";
+import { loadOrCreateKeys, rotateDataKey, rotateHmacKey } from "../../../src/crypto/keys.ts";
+import { openKeyed, seal, sealKeyed, waybillRef, waybillRefs } from "../../../src/crypto/seal.ts";
 import { openDatabase } from "../../../src/db/open.ts";
 import { isCodedError } from "../../../src/errors.ts";
 
@@ -84,5 +86,75 @@ describe("data key rotation", () => {
       2, 1,
     ]);
     db.close();
+  });
+});
+
+describe("HMAC key rotation (waybill_ref)", () => {
+  const no = "SF1234567890126";
+
+  it("tags new records under the new key and still finds the old ones by waybill number", () => {
+    const dataDir = join(dir, "data");
+    const path = join(dataDir, "labelgate.db");
+    const open = () => {
+      const db = openDatabase(path);
+      const keys = loadOrCreateKeys(dataDir);
+      const log = createAuditLog({ db, keys, site: "demo", gateway: "gw1", clock: () => 0 });
+      return { db, keys, log, waybills: createWaybillStore(db, keys) };
+    };
+    let g = open();
+    const k1 = g.keys;
+    expect([...k1.waybillRefKeys.keys()]).toEqual([k1.waybillRefKeyId]);
+    const a = g.log.append({ action: "print.dispatched", outcome: "ok", waybillNo: no });
+    g.waybills.record(no, { kind: "print" }, 0);
+    g.db.close();
+
+    const r = rotateHmacKey(dataDir);
+    expect(r.generation).toBe(2);
+    expect(statSync(join(dataDir, "keys", "hmac.2.key")).mode & 0o777).toBe(0o600);
+    g = open();
+    const k2 = g.keys;
+    expect(k2.waybillRefKeyId).toBe(r.id);
+    expect([...k2.waybillRefKeys.keys()]).toEqual([r.id, k1.waybillRefKeyId]);
+    // The intake's content-hash key and the key-set fingerprint do not change.
+    expect(k2.fingerprint).toBe(k1.fingerprint);
+    expect(waybillRef({ hmac: k2.hmac }, no)).toBe(waybillRef(k1, no));
+
+    const b = g.log.append({ action: "print.dispatched", outcome: "ok", waybillNo: no });
+    expect(b.target.waybill_ref).toBe(waybillRef(k2, no));
+    expect(b.target.waybill_ref).not.toBe(a.target.waybill_ref);
+    expect(waybillRefs(k2, no)).toEqual([b.target.waybill_ref, a.target.waybill_ref]);
+    // Look-ups by number find the records of both generations.
+    expect(g.log.search({ waybillNo: no, limit: 10 }).map((x) => x.seq)).toEqual([2, 1]);
+    expect(g.log.search({ waybillNo: "SF1234567890127", limit: 10 })).toEqual([]);
+    // So does the waybill life cycle: the print before the rotation still counts.
+    g.waybills.record(no, { kind: "reprint" }, 1);
+    const life = g.waybills.life(no);
+    expect([life.prints, life.reprints]).toEqual([1, 1]);
+    g.db.close();
+  });
+
+  it("keys rotate makes a new generation of both keys and audits their ids", () => {
+    const dataDir = join(dir, "data");
+    const db = openDatabase(join(dataDir, "labelgate.db"));
+    createAuditLog({
+      db,
+      keys: loadOrCreateKeys(dataDir),
+      site: "demo",
+      gateway: "gw1",
+      clock: () => 0,
+    });
+    db.close();
+    expect(runKeysRotate({ dataDir, operator: "S0007" })).toBe(0);
+    const keys = loadOrCreateKeys(dataDir);
+    const check = openDatabase(join(dataDir, "labelgate.db"));
+    const row = check
+      .prepare("SELECT action, reason, actor FROM audit_log ORDER BY seq DESC LIMIT 1")
+      .get();
+    check.close();
+    expect(row).toEqual({
+      action: "keys.rotated",
+      reason: `data_key:${keys.dataKeyId}+hmac_key:${keys.waybillRefKeyId}`,
+      actor: '{"operator":"S0007"}',
+    });
   });
 });

@@ -73,7 +73,7 @@ describe("off-thread verification", () => {
         runs++;
         return verifyAuditLogOffThread(d);
       },
-      waybillRef: () => "",
+      waybillRefs: () => [],
       clock: () => now,
     });
     const [a, b] = await Promise.all([reader.verify(), reader.verify()]);
