@@ -16,14 +16,15 @@ export class PrinterProcess {
     readonly logFile: string,
   ) {}
 
-  static async start(logFile: string, port = 0): Promise<PrinterProcess> {
-    const child = spawn(
-      process.execPath,
-      [RUN_TS, join(ROOT, "test/faults/helpers/printer-process.ts"), String(port), logFile],
-      {
-        stdio: ["pipe", "pipe", "inherit"],
-      },
-    );
+  /** `script`: another device process with the same command protocol (encoder-process.ts). */
+  static async start(
+    logFile: string,
+    port = 0,
+    script = "test/faults/helpers/printer-process.ts",
+  ): Promise<PrinterProcess> {
+    const child = spawn(process.execPath, [RUN_TS, join(ROOT, script), String(port), logFile], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
     const lines = createInterface({ input: child.stdout! });
     const bound = await new Promise<number>((resolve, reject) => {
       child.once("exit", (code) => reject(new Error(`printer process exited with ${code}`)));
