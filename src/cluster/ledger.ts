@@ -43,6 +43,12 @@ export interface JobLedger {
    * not recorded. Events of the previous owner (lower epochs) still are, up to its fencing.
    */
   recordBelow(epoch: number): void;
+  /**
+   * Events with an epoch at or below `epoch` are not recorded: this gateway's own, from its runs
+   * up to that epoch (its watch session may deliver them after a restart). Every claim by another
+   * gateway is above every epoch it saw, so the other owner's events are above it.
+   */
+  recordAbove(epoch: number): void;
   get(jobId: string): ForeignJob | undefined;
   /**
    * The answer to a job that arrives on a claimed device topic, when the old owner had it:
@@ -62,6 +68,7 @@ export function createJobLedger(clock: () => number = Date.now): JobLedger {
   const decoder = new TextDecoder();
   let store: ClusterStore | undefined;
   let ownFrom: number | undefined;
+  let ownUpTo = 0;
   const record = (jobId: string, job: ForeignJob) => {
     if (!jobs.has(jobId) && jobs.size >= MAX_JOBS) {
       const oldest = jobs.keys().next().value;
@@ -83,7 +90,11 @@ export function createJobLedger(clock: () => number = Date.now): JobLedger {
       }
       if (typeof e.type !== "string" || typeof e.job_id !== "string") return;
       if (!e.type.startsWith("job.")) return;
-      if (ownFrom !== undefined && typeof e.epoch === "number" && e.epoch >= ownFrom) return;
+      if (
+        typeof e.epoch === "number" &&
+        (e.epoch <= ownUpTo || (ownFrom !== undefined && e.epoch >= ownFrom))
+      )
+        return;
       const state = e.type.slice(4);
       const known = jobs.get(e.job_id);
       // An outcome is never overwritten by an earlier stage arriving late.
@@ -107,6 +118,9 @@ export function createJobLedger(clock: () => number = Date.now): JobLedger {
     },
     recordBelow(epoch) {
       ownFrom = epoch;
+    },
+    recordAbove(epoch) {
+      ownUpTo = epoch;
     },
     intercept(t, topic, payload) {
       if (parseDeviceJobTopic(t, topic) === undefined) return undefined;

@@ -11,7 +11,10 @@ import type { Logger } from "../log.ts";
 import { startGateway, type Gateway } from "../main.ts";
 import { topics as makeTopics } from "../mqtt/topics.ts";
 import { connectWatch } from "../mqtt/watch.ts";
+import { createSealer } from "../crypto/wiring.ts";
+import { createInbox } from "../jobs/inbox.ts";
 import { createJobLedger } from "./ledger.ts";
+import { closeTakenOverJobs } from "./takeover.ts";
 import { createPoolClaims } from "./pool-claims.ts";
 import { createClusterStore } from "./store.ts";
 
@@ -22,10 +25,11 @@ export const EXIT_FENCED = 3;
 export const HANDBACK_ACTION = "cluster.handback";
 
 /**
- * Session expiry of a configured standby's watch connection (s): the owner's job events published
- * while the standby restarts are queued by the broker and delivered when it is back.
+ * Session expiry of the watch connection (s): job events of this gateway's devices published while
+ * it is down or restarting (by the owner it stands by for, or by the gateway that took its devices
+ * over) are queued by the broker and delivered when it is back.
  */
-export const STANDBY_WATCH_SESSION_S = 3600;
+export const WATCH_SESSION_S = 3600;
 
 /** How long a handback waits for the current owner to go offline after it was fenced (ms). */
 const HANDBACK_FENCE_WAIT_MS = 60_000;
@@ -45,12 +49,35 @@ const parse = (b: Buffer): StateDoc | undefined => {
   }
 };
 
+/**
+ * The gateway database while the cluster layer runs alone (before `startGateway` opens it): the
+ * cluster records, the inbox, operators and the audit log. Closed before the gateway starts.
+ */
 function openStandbyStore(config: Config, log: Logger) {
-  const db = openDatabase(join(resolve(config.data_dir), "labelgate.db"));
+  const dataDir = resolve(config.data_dir);
+  const db = openDatabase(join(dataDir, "labelgate.db"));
   const writer = createGroupCommit(db, {
     onFailure: (e) => log.error({ err: e }, "the standby's record cannot be made durable"),
   });
-  return { db, writer, store: createClusterStore(db, writer.commit) };
+  const keys = loadOrCreateKeys(dataDir);
+  let lastEpoch = 0;
+  try {
+    const row = db
+      .prepare<[], { value: string }>("SELECT value FROM gateway_meta WHERE key = 'epoch'")
+      .get();
+    lastEpoch = row ? Number(row.value) : 0;
+  } catch {
+    // No gateway_meta yet: this gateway never started.
+  }
+  return {
+    db,
+    writer,
+    store: createClusterStore(db, writer.commit),
+    inbox: createInbox(db, createSealer(keys)),
+    operators: createOperatorStore(db),
+    audit: createAuditAppend(openAuditLog({ db, keys, config, clock: Date.now }), config),
+    lastEpoch,
+  };
 }
 
 /**
@@ -73,22 +100,14 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
   const configuredStandby = config.cluster.role === "standby";
   const ledger = createJobLedger();
   const retentionS = config.cluster.claim_retention_s;
-  // The standby's record of the owner's jobs is durable: a standby restarted while the owner is
-  // up still knows what the owner dispatched before (group commit, like the inbox). A configured
-  // standby opens it before its watch connection, whose persistent session may deliver queued
-  // events right away.
-  let standbyDb: ReturnType<typeof openStandbyStore> | undefined;
-  const openStore = () => {
-    standbyDb ??= openStandbyStore(config, log);
-    ledger.attach(standbyDb.store, retentionS);
-    return standbyDb;
-  };
-  if (configuredStandby) openStore();
-  const watch = await connectWatch(
-    config,
-    `${me}-watch`.slice(0, 23),
-    configuredStandby ? STANDBY_WATCH_SESSION_S : 0,
-  );
+  // The record of the other owner's jobs is durable: a standby restarted while the owner is up
+  // still knows what the owner dispatched before (group commit, like the inbox). It is opened
+  // before the watch connection, whose persistent session may deliver queued events at once.
+  // This gateway's own events (its epochs so far) are not the other owner's.
+  const local = openStandbyStore(config, log);
+  ledger.recordAbove(local.lastEpoch);
+  ledger.attach(local.store, retentionS);
+  const watch = await connectWatch(config, `${me}-watch`.slice(0, 23), WATCH_SESSION_S);
   const states = new Map<string, StateDoc>();
   const claims = config.cluster.pool_claims
     ? createPoolClaims({ site: t.site, gateway: me, channel: watch, retentionS, logger })
@@ -167,19 +186,9 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
   if (standbyFor !== undefined) {
     watchedGw = standbyFor;
     const watchedTopics = makeTopics(root, standbyFor);
-    const { db, writer, store } = openStore();
-    claims?.attach(store);
+    claims?.attach(local.store);
     // A handback is a supervisor's act: checked and audited as every management request is.
-    const operators = createOperatorStore(db);
-    const audit = createAuditAppend(
-      openAuditLog({
-        db,
-        keys: loadOrCreateKeys(resolve(config.data_dir)),
-        config,
-        clock: Date.now,
-      }),
-      config,
-    );
+    const { operators, audit } = local;
     const authorize = createManagementAuth({ operators, audit });
     await watch.subscribe([watchedTopics.gatewayState, t.gatewayRequest(HANDBACK_ACTION)]);
     log.info(
@@ -309,11 +318,22 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
         ...(reason.transaction !== undefined && { transaction: reason.transaction }),
       });
     }
-    ledger.attach(undefined, retentionS);
-    claims?.attach(undefined);
-    await writer.close();
-    db.close();
   }
+  // The epoch the gateway starts with is at least this: its own events from here on are not
+  // recorded (an owner's ledger holds only what another gateway did with its devices).
+  if (minEpoch === 0) ledger.recordBelow(local.lastEpoch + 1);
+  // Jobs of ours the other owner dispatched or finished while we were away are not run again.
+  closeTakenOverJobs({
+    inbox: local.inbox,
+    ledger,
+    audit: local.audit,
+    clock: Date.now,
+    logger: log,
+  });
+  ledger.attach(undefined, retentionS);
+  claims?.attach(undefined);
+  await local.writer.close();
+  local.db.close();
 
   const gateway = await startGateway({
     config,
@@ -326,7 +346,6 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
     },
   });
   myEpoch = gateway.epoch;
-  if (minEpoch === 0) ledger.recordBelow(myEpoch);
   return {
     ...gateway,
     async stop() {

@@ -114,10 +114,30 @@ describe("handback to a recovered owner", () => {
       await gw1.waitFor('"gateway started"');
       gw2.start();
       await gw2.waitFor('"standby watching"');
+
+      // gw1 dies with jobs it accepted and holds (printer paused); the producer's retries bring
+      // them to gw2, which prints them. gw1 must never print them again once it is back.
+      const producer = new RetryingProducer(url, "producer-hb", 1000);
+      cleanup.push(() => producer.close());
+      await producer.connect();
+      await printer.command("fault paused on");
+      for (;;) {
+        const doc = JSON.stringify(await deviceState(url, "zpl-1"));
+        if (doc.includes("paused")) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const held = [100, 101, 102, 103, 104].map((i) => producer.submit(i, "01JHANDBACK").jobId);
+      await until(
+        () => held.every((id) => producer.jobs.get(id)!.statuses.includes("accepted")),
+        "held jobs accepted by gw1",
+      );
       await gw1.kill("SIGKILL");
       await gw2.waitFor('"gateway started"');
       const taken = await deviceState(url, "zpl-1");
       expect(taken.owner).toBe("gw2");
+      await printer.command("fault paused off");
+      for (const id of held) producer.resend(id);
+      await producer.settle(30_000);
 
       // A supervisor registered in gw1's database, added while gw1 is down.
       const db = openDatabase(join(dir, "gw1", "labelgate.db"));
@@ -128,9 +148,6 @@ describe("handback to a recovered owner", () => {
       await gw1.waitFor("standing down");
       await gw1.waitFor('"standby watching"');
 
-      const producer = new RetryingProducer(url, "producer-hb", 1000);
-      cleanup.push(() => producer.close());
-      await producer.connect();
       for (let i = 0; i < 10; i++) producer.submit(i, "01JHANDBACK");
       await producer.settle(30_000);
       // No automatic handback: gw1 is online, gw2 keeps the device.
@@ -170,7 +187,8 @@ describe("handback to a recovered owner", () => {
       expect(await gw2Exit).toBe(3);
       expect(gw2.log).toContain("fenced: another gateway claimed the device");
       await gw1.waitFor('"gateway started"');
-      await until(() => gw1.log.includes('"gateway started"'), "gw1 serving");
+      // The held jobs gw2 printed are closed in gw1's inbox, not recovered onto the printer.
+      expect(gw1.log).toContain('"closed":5,');
       const back = await deviceState(url, "zpl-1");
       expect(back.owner).toBe("gw1");
       expect(back.epoch).toBeGreaterThanOrEqual(ok.data!.epoch!);
@@ -179,20 +197,21 @@ describe("handback to a recovered owner", () => {
       for (let i = 10; i < 20; i++) producer.submit(i, "01JHANDBACK");
       await producer.settle(30_000);
       const before = new Map([...producer.jobs.values()].map((r) => [r.jobId, r.statuses.length]));
-      for (let i = 0; i < 10; i++) producer.resend(`01JHANDBACK${String(i).padStart(6, "0")}`);
+      const printedByGw2 = [
+        ...held,
+        ...[...Array(10).keys()].map((i) => `01JHANDBACK${String(i).padStart(6, "0")}`),
+      ];
+      for (const id of printedByGw2) producer.resend(id);
       await until(
-        () =>
-          [...producer.jobs.values()]
-            .slice(0, 10)
-            .every((r) => r.statuses.length > before.get(r.jobId)!),
+        () => printedByGw2.every((id) => producer.jobs.get(id)!.statuses.length > before.get(id)!),
         "answers to the resent jobs",
       );
-      for (const r of [...producer.jobs.values()].slice(0, 10))
-        expect(r.statuses.slice(before.get(r.jobId)!)).toEqual(["duplicate"]);
+      for (const id of printedByGw2)
+        expect(producer.jobs.get(id)!.statuses.slice(before.get(id)!)).toEqual(["duplicate"]);
       const t = tally(producer.jobs.values(), printer.printed());
-      expect(t.sent).toBe(20);
-      expect(t.ok).toBe(20);
-      expect(t.printedOnce).toBe(20);
+      expect(t.sent).toBe(25);
+      expect(t.ok).toBe(25);
+      expect(t.printedOnce).toBe(25);
       expect(t.printedTwice).toBe(0);
 
       // gw2, restarted as its service manager would, stands by for gw1 and may not take back.
