@@ -64,7 +64,9 @@ export function createZplRfidSimulator(o: ZplRfidSimulatorOptions): ZplRfidSimul
   let voided = 0;
   let tagSerial = 1000;
 
-  const print = (bytes: Uint8Array) => outer.printed({ index: ++printedCount, bytes });
+  // The preview (stored graphics and formats resolved) goes along, or the PNG loses ^XG text.
+  const print = (bytes: Uint8Array, preview?: Uint8Array) =>
+    outer.printed({ index: ++printedCount, bytes, ...(preview !== undefined && { preview }) });
 
   /** One attempt on the inlay under the antenna; undefined on success, else the failure. */
   function attempt(
@@ -105,11 +107,11 @@ export function createZplRfidSimulator(o: ZplRfidSimulatorOptions): ZplRfidSimul
     field.tags.splice(0, 1, blankTag({ serial: ++tagSerial }));
   }
 
-  function encodeAndPrint(format: Uint8Array): void {
+  function encodeAndPrint(format: Uint8Array, preview?: Uint8Array): void {
     const s = latin1(format);
     const epcHex = /\^RFW,H,,,A\^FD([0-9A-Fa-f]+)\^FS/.exec(s)?.[1];
     if (epcHex === undefined) {
-      print(format);
+      print(format, preview);
       return;
     }
     const tries = Math.min(
@@ -124,7 +126,7 @@ export function createZplRfidSimulator(o: ZplRfidSimulatorOptions): ZplRfidSimul
       if (r instanceof Uint8Array) {
         lastError = "RFID OK";
         o.onTagMemory?.(new TextEncoder().encode(`${JSON.stringify(field.snapshot(), null, 2)}\n`));
-        print(format);
+        print(format, preview);
         outer.reply(bytesOf(`EPC=${hex(r)}\r\n`));
         if (reportResults) outer.reply(bytesOf(`_+,${n}_`));
         nextLabel();
@@ -141,7 +143,7 @@ export function createZplRfidSimulator(o: ZplRfidSimulatorOptions): ZplRfidSimul
 
   const base = createZplSimulator({
     ...o,
-    sink: { reply: (b) => outer.reply(b), printed: (f) => encodeAndPrint(f.bytes) },
+    sink: { reply: (b) => outer.reply(b), printed: (f) => encodeAndPrint(f.bytes, f.preview) },
   });
 
   return {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_CONFIG } from "../../../src/config/demo.ts";
 import { testBarcode, testLabel } from "../../../src/devices/test-print.ts";
 import { startTestGateway, type TestGateway } from "../../helpers/gateway.ts";
+import { inkIn, readPng } from "../../helpers/png.ts";
 import { decodeCode128 } from "../../helpers/zbar.ts";
 
 const SITE = "labelgate/demo";
@@ -98,9 +99,15 @@ describe("test_print (issue #4 §5)", () => {
       const file = readFileSync(join(dir, `1.${ext}`)).length;
       expect(file).toBeGreaterThan(0);
       expect(file).toBeLessThanOrEqual(data.bytes);
-      expect(await decodeCode128(new Uint8Array(readFileSync(join(dir, "1.png"))))).toEqual([
-        data.barcode,
-      ]);
+      const png = new Uint8Array(readFileSync(join(dir, "1.png")));
+      expect(await decodeCode128(png)).toEqual([data.barcode]);
+      // The headline `TEST / 测试` (3–9 mm from the top, 3–35 mm from the left) has ink, and the
+      // label below the frame (from 50 mm down) has none: nothing but the test content.
+      const img = readPng(png);
+      const dpmm = img.width / 100;
+      const mm = (v: number) => Math.round(v * dpmm);
+      expect(inkIn(img, mm(3), mm(3.5), mm(35), mm(9))).toBeGreaterThan(mm(6) * mm(6));
+      expect(inkIn(img, 0, mm(50), img.width, img.height)).toBe(0);
     },
     60_000,
   );
