@@ -40,9 +40,20 @@ const dotsOf = (mm: number, dpi: number, path: string): number => {
 const residentWidth = (text: string, mul: number): number =>
   [...text].reduce((w, ch) => w + ((ch.codePointAt(0) ?? 0) < 0x80 ? 12 : 24) * mul, 0);
 
-/** `BITMAP` of black-is-1 dots, converted to TSPL polarity (1 = white). */
+/**
+ * `BITMAP` of black-is-1 dots, converted to TSPL polarity (1 = white). The padding dots past the
+ * width in each row's last byte are drawn too (BITMAP has no width in dots, only in bytes), so
+ * they are set to 1 = white; left at 0 they printed a black stripe up to 7 dots wide at the right
+ * edge of every graphic whose width is not a multiple of 8.
+ */
 function bitmapCommand(b: Bitmap, x: number, y: number): Uint8Array {
   const t = invertBitmap(b);
+  const pad = t.bytesPerRow * 8 - t.width;
+  if (pad > 0)
+    for (let r = 0; r < t.height; r++) {
+      const i = r * t.bytesPerRow + t.bytesPerRow - 1;
+      t.data[i] = (t.data[i] ?? 0) | ((1 << pad) - 1);
+    }
   return encodeTsplBitmap(x, y, t.bytesPerRow, t.height, 0, t.data);
 }
 
@@ -50,7 +61,21 @@ function bitmapCommand(b: Bitmap, x: number, y: number): Uint8Array {
 const strikes = (el: TextElement, dpi: number): number[] =>
   el.bold === true ? [0, Math.max(1, Math.round(dpi / 203))] : [0];
 
-function compileText(el: TextElement, x: number, y: number, profile: DeviceProfile): Uint8Array[] {
+/**
+ * Writes a text graphic (black-is-1 dots) at (x, y): inline `BITMAP` here; the per-device session
+ * (session.ts) keeps it in the printer's memory instead.
+ */
+export type TsplGraphicPlacer = (b: Bitmap, x: number, y: number) => Uint8Array;
+
+const inlineBitmap: TsplGraphicPlacer = (b, x, y) => bitmapCommand(b, x, y);
+
+function compileText(
+  el: TextElement,
+  x: number,
+  y: number,
+  profile: DeviceProfile,
+  place: TsplGraphicPlacer,
+): Uint8Array[] {
   const out: Uint8Array[] = [];
   const rotated = (el.rotation ?? 0) !== 0;
   // Control characters (CR, LF …) cannot be carried in a TSPL string: such text is rasterized.
@@ -79,7 +104,7 @@ function compileText(el: TextElement, x: number, y: number, profile: DeviceProfi
   for (const p of textPieces(el, profile.dpi, !rotated, (run) => !run.includes("\\"))) {
     if (p.kind === "graphic") {
       const b = p.magnification > 1 ? scaleBitmap(p.bitmap, p.magnification) : p.bitmap;
-      out.push(bitmapCommand(b, x + p.dx, y + p.dy));
+      out.push(place(b, x + p.dx, y + p.dy));
       continue;
     }
     const quoted = encodeTsplString(new TextEncoder().encode(p.text));
@@ -143,8 +168,15 @@ function encodeBarcode128(
   return concat([head, quoted, Uint8Array.of(0x0d, 0x0a)]);
 }
 
-/** The whole label as one TSPL job ending in `PRINT 1,1`. */
-export function compileTspl(label: Label, profile: DeviceProfile): Uint8Array {
+/**
+ * The whole label as one TSPL job ending in `PRINT 1,1`, text graphics inline (`BITMAP`) unless
+ * `place` says otherwise.
+ */
+export function compileTspl(
+  label: Label,
+  profile: DeviceProfile,
+  place: TsplGraphicPlacer = inlineBitmap,
+): Uint8Array {
   const dpi = profile.dpi;
   const parts: Uint8Array[] = [
     encodeTsplCommand("SIZE", `${label.widthMm} mm`, `${label.heightMm} mm`),
@@ -157,7 +189,7 @@ export function compileTspl(label: Label, profile: DeviceProfile): Uint8Array {
     switch (el.type) {
       case "text":
         d(el.sizeMm, "sizeMm");
-        parts.push(...compileText(el, d(el.xMm, "xMm"), d(el.yMm, "yMm"), profile));
+        parts.push(...compileText(el, d(el.xMm, "xMm"), d(el.yMm, "yMm"), profile, place));
         return;
       case "barcode":
         parts.push(compileBarcode(el, d(el.xMm, "xMm"), d(el.yMm, "yMm"), dpi));

@@ -6,6 +6,7 @@
 import { defineDriver } from "../types.ts";
 import { tsplIdentityQuery } from "./identity.ts";
 import { compileTspl } from "./compile.ts";
+import { createTsplCompiler } from "./session.ts";
 import { tsplStatusQuery } from "./status.ts";
 
 export const tscTspl = defineDriver({
@@ -25,6 +26,8 @@ export const tscTspl = defineDriver({
   capabilities: { thermalPrinter: { dpi: 203, widthMm: 104, languages: ["TSPL"] } },
   jobKinds: ["label.print"],
   compile: compileTspl,
+  // Text graphics kept in the printer's DRAM (DOWNLOAD once, PUTBMP after): session.ts.
+  createCompiler: (profile) => createTsplCompiler(profile),
   status: tsplStatusQuery,
   identity: tsplIdentityQuery,
 });

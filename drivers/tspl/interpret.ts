@@ -2,7 +2,10 @@
  * A TSPL interpreter for the simulator: job bytes → what the printer prints. It reads the stream
  * with the device-side parser (firmware-protocols/tspl/stream-parser.ts), never the compiler's
  * code, and draws each command on a page bitmap: resident fonts with the CJK renderer at the
- * font's dot size, barcodes with bwip-js, BITMAP in TSPL polarity (1 = white).
+ * font's dot size, barcodes with bwip-js, BITMAP in TSPL polarity (1 = white). `DOWNLOAD` stores a
+ * file in `files` (the printer's memory), `KILL` deletes one, `PUTBMP` draws a stored 1-bit BMP
+ * (firmware-protocols/tspl/bmp.ts); a PUTBMP of a file not in memory draws nothing and is counted
+ * in `missingFiles`.
  */
 import {
   blit,
@@ -16,6 +19,7 @@ import {
 import { renderBarcodeBitmap } from "../label/barcode.ts";
 import { decodeGbk } from "../label/gb18030.ts";
 import { renderTextBitmap } from "../label/text.ts";
+import { decodeBmp1 } from "../../firmware-protocols/tspl/bmp.ts";
 import { createTsplStreamParser, splitArgs } from "../../firmware-protocols/tspl/stream-parser.ts";
 
 export interface InterpretedLabel {
@@ -43,14 +47,19 @@ const FONT_HEIGHT: Record<string, number> = {
 const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
 const num = (b: Uint8Array | undefined): number => Number(latin1(b ?? new Uint8Array()).trim());
 
-/** Interprets a TSPL stream; returns one label per `PRINT` (copies included). */
+/**
+ * Interprets a TSPL stream; returns one label per `PRINT` (copies included). `files` is the
+ * printer's file memory, read and changed in place (default: empty, for this stream only).
+ */
 export function interpretTspl(
   bytes: Uint8Array,
   dpi: number,
-): { labels: InterpretedLabel[]; malformed: number } {
+  files: Map<string, Uint8Array> = new Map(),
+): { labels: InterpretedLabel[]; malformed: number; missingFiles: number } {
   const mm = (dots: number): number => (dots * 25.4) / dpi;
   const labels: InterpretedLabel[] = [];
   let malformed = 0;
+  let missingFiles = 0;
   let widthDots = Math.round((100 * dpi) / 25.4);
   let heightDots = Math.round((150 * dpi) / 25.4);
   let page = createBitmap(widthDots, heightDots);
@@ -67,6 +76,10 @@ export function interpretTspl(
       continue;
     }
     if (ev.type === "immediate") continue;
+    if (ev.type === "download") {
+      files.set(ev.name, ev.data);
+      continue;
+    }
     if (ev.type === "bitmap") {
       commands.push("BITMAP");
       for (let y = 0; y < ev.height; y++)
@@ -177,11 +190,24 @@ export function interpretTspl(
         barcodes = [];
         break;
       }
+      case "PUTBMP": {
+        const file = files.get(latin1(a[2]?.bytes ?? new Uint8Array()));
+        const bmp = file === undefined ? undefined : decodeBmp1(file);
+        if (bmp === undefined) {
+          missingFiles++;
+          break;
+        }
+        draw({ ...bmp }, num(a[0]?.bytes), num(a[1]?.bytes), 0);
+        break;
+      }
+      case "KILL":
+        files.delete(latin1(a[a.length - 1]?.bytes ?? new Uint8Array()));
+        break;
       default:
         break; // GAP, DIRECTION, SPEED, DENSITY, …: accepted, nothing to draw
     }
   }
-  return { labels, malformed };
+  return { labels, malformed, missingFiles };
 }
 
 /** True when the dot is black (tests). */

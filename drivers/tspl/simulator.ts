@@ -10,7 +10,14 @@
  * - Faults (head open, paper jam, media out, ribbon out, paused, cover open) hold jobs until they
  *   clear; `buffer_full` shows in `!S` b2; `garbage` puts junk before the next reply; silence
  *   leaves status requests unanswered.
+ * - File memory (TSPL PM, "DOWNLOAD", "KILL", "PUTBMP"): `DOWNLOAD "NAME",size,…` stores a file
+ *   (DRAM unless a memory letter is given), `KILL "NAME"` deletes it; a printed job's `preview` is
+ *   the job preceded by the downloads of the stored files its `PUTBMP` lines name, so an
+ *   interpreter without the printer's memory draws what the printer prints. A `PUTBMP` of a file
+ *   not in memory prints nothing there and is counted (`missingFiles`). `restart()` is a power
+ *   cycle: DRAM files, held jobs and faults are gone (files stored with a memory letter stay).
  */
+import { concat } from "../../firmware-protocols/tspl/commands.ts";
 import { createTsplStreamParser } from "../../firmware-protocols/tspl/stream-parser.ts";
 import {
   SERIAL_SETTING,
@@ -24,7 +31,8 @@ import {
 
 export interface TsplSimulatorSink {
   reply(bytes: Uint8Array): void;
-  printed(job: { index: number; bytes: Uint8Array }): void;
+  /** A printed job; `preview` (when it uses stored files) is what to draw it from. */
+  printed(job: { index: number; bytes: Uint8Array; preview?: Uint8Array }): void;
 }
 
 export const TSPL_FAULTS = [
@@ -42,14 +50,32 @@ export interface TsplSimulator {
   receive(chunk: Uint8Array): void;
   setFault(condition: TsplFault | "garbage", on: boolean): void;
   setSilent(on: boolean): void;
+  /** A power cycle: DRAM files, held jobs and faults are cleared. */
+  restart(): void;
   state(): {
     faults: string[];
     held: number;
     printed: number;
     malformed: number;
     immediates: string[];
+    /** Names of the stored files (`DOWNLOAD`), sorted. */
+    files: string[];
+    /** `PUTBMP` lines of printed jobs that named a file not in memory. */
+    missingFiles: number;
   };
 }
+
+/**
+ * `DOWNLOAD "NAME",size,<data>` CR LF for the preview, written for any name the printer accepted
+ * (the host's encoder takes only the names labelgate itself uses).
+ */
+function downloadLine(name: string, data: Uint8Array): Uint8Array {
+  const head = Uint8Array.from(`DOWNLOAD "${name}",${data.length},`, (c) => c.charCodeAt(0) & 0xff);
+  return concat([head, data, Uint8Array.of(0x0d, 0x0a)]);
+}
+
+/** A `PUTBMP x,y,"NAME"` line; group 1 is the file name. */
+const PUTBMP_LINE = /^PUTBMP [^\r\n"]*"([^"\r\n]+)"/gim;
 
 /** Junk sent before the next status reply by the `garbage` fault (no STX among it). */
 export const TSPL_GARBAGE = Uint8Array.of(0xff, 0x41, 0x0d, 0x0a, 0x00);
@@ -77,11 +103,26 @@ export function createTsplSimulator(
   let garbage = false;
   let printed = 0;
   let malformed = 0;
+  let missingFiles = 0;
+  // name → content, and whether it was stored with a memory letter (flash: kept at power-off)
+  const files = new Map<string, { data: Uint8Array; flash: boolean }>();
 
   const stops = (): boolean => [...faults].some((f) => f !== "buffer_full");
   const print = (bytes: Uint8Array): void => {
     printed++;
-    sink.printed({ index: printed, bytes });
+    // The job's PUTBMP x,y,"NAME" lines (TSPL PM, PUTBMP); the stored files they name go first.
+    const text = new TextDecoder("latin1").decode(bytes);
+    const names = [...new Set([...text.matchAll(PUTBMP_LINE)].map((m) => m[1] ?? ""))];
+    const stored = names.filter((n) => files.has(n));
+    missingFiles += names.length - stored.length;
+    const preview =
+      names.length === 0
+        ? undefined
+        : concat([
+            ...stored.map((n) => downloadLine(n, files.get(n)?.data ?? new Uint8Array())),
+            bytes,
+          ]);
+    sink.printed({ index: printed, bytes, ...(preview !== undefined && { preview }) });
   };
   const flush = (): void => {
     while (!stops() && held.length > 0) {
@@ -126,7 +167,13 @@ export function createTsplSimulator(
         received.push(b);
         for (const ev of parser.push(Uint8Array.of(b))) {
           if (ev.type === "malformed") malformed++;
-          else if (ev.type === "immediate") {
+          else if (ev.type === "download")
+            files.set(ev.name, { data: ev.data, flash: ev.memory !== undefined });
+          else if (ev.type === "command" && ev.name === "KILL") {
+            // KILL [n,]"NAME" (TSPL PM, KILL): the last argument is the file name.
+            const name = /"([^"]*)"\s*$/.exec(new TextDecoder("latin1").decode(ev.args))?.[1];
+            if (name !== undefined) files.delete(name);
+          } else if (ev.type === "immediate") {
             // An immediate command is not part of a job: take its three bytes back out.
             received.splice(-3, 3);
             immediates.push(ev.code);
@@ -167,6 +214,12 @@ export function createTsplSimulator(
     setSilent(on) {
       silent = on;
     },
+    restart() {
+      for (const [name, f] of files) if (!f.flash) files.delete(name);
+      held.length = 0;
+      faults.clear();
+      received = [];
+    },
     state() {
       return {
         faults: [...faults].sort(),
@@ -174,6 +227,8 @@ export function createTsplSimulator(
         printed,
         malformed,
         immediates: [...immediates],
+        files: [...files.keys()].sort(),
+        missingFiles,
       };
     },
   };

@@ -103,3 +103,37 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** File names this codebase stores: 1–8 of `A-Z 0-9 _` and `.BMP` (TSPL PM: 8.3, case sensitive). */
+const FILE_NAME = /^[A-Z0-9_]{1,8}\.BMP$/;
+
+function checkFileName(name: string): string {
+  if (!FILE_NAME.test(name)) throw new RangeError("file name must be like G0.BMP");
+  return name;
+}
+
+/**
+ * `DOWNLOAD "NAME",size,<data>` CR LF (TSPL/TSPL2 PM, "DOWNLOAD", data file form
+ * `DOWNLOAD [n,]"FILENAME",DATA SIZE,DATA CONTENT`): stores `data` as a file. Without `n` the file
+ * goes to DRAM, which the printer loses at power-off, so a host that remembers what it sent must
+ * forget it when the printer may have restarted. The printer reads exactly `size` bytes after the
+ * comma without interpreting them; the CR LF after them is an empty line.
+ */
+export function encodeTsplDownload(name: string, data: Uint8Array): Uint8Array {
+  const head = ascii(`DOWNLOAD "${checkFileName(name)}",${data.length},`);
+  return concat([head, data, Uint8Array.of(CR, LF)]);
+}
+
+/** `PUTBMP x,y,"NAME"` CR LF (TSPL/TSPL2 PM, "PUTBMP"): prints a stored BMP file at (x, y). */
+export function encodeTsplPutBmp(x: number, y: number, name: string): Uint8Array {
+  const at = [x, y].map((n) => {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError("position must be whole dots ≥ 0");
+    return n;
+  });
+  return concat([ascii(`PUTBMP ${at.join(",")},"${checkFileName(name)}"`), Uint8Array.of(CR, LF)]);
+}
+
+/** `KILL "NAME"` CR LF (TSPL/TSPL2 PM, "KILL"): deletes a file from DRAM. */
+export function encodeTsplKill(name: string): Uint8Array {
+  return concat([ascii(`KILL "${checkFileName(name)}"`), Uint8Array.of(CR, LF)]);
+}

@@ -1,11 +1,12 @@
 /**
  * Device-side TSPL stream parser: what a printer does with the bytes it receives
  * (TSPL PM; reference/device-protocols.md §2.1, §9). Lines end in CR LF (a lone LF is accepted);
- * `BITMAP x,y,w,h,m,` is followed by exactly w × h raw bytes, read without interpretation; the
+ * `BITMAP x,y,w,h,m,` is followed by exactly w × h raw bytes, and `DOWNLOAD [n,]"NAME",size,` (a
+ * data file, TSPL PM "DOWNLOAD") by exactly `size` bytes, both read without interpretation; the
  * immediate commands `ESC ! ?`, `ESC ! S`, `ESC ! R` act at once between commands.
  *
  * Events: `command` (name upper-cased, the raw argument bytes after the first space), `bitmap`,
- * `immediate`, `malformed`. A quoted string may contain any byte but CR/LF; commas inside quotes
+ * `download` (memory letter or undefined for DRAM, file name, content), `immediate`, `malformed`. A quoted string may contain any byte but CR/LF; commas inside quotes
  * do not split arguments ({@link splitArgs}). Never throws; state is kept across `push` calls.
  */
 export type TsplStreamEvent =
@@ -27,10 +28,18 @@ export type TsplStreamEvent =
       data: Uint8Array;
       offset: number;
     }
+  | {
+      type: "download";
+      /** `F` / `E` … when the command names a memory; undefined: DRAM. */
+      memory: string | undefined;
+      name: string;
+      data: Uint8Array;
+      offset: number;
+    }
   | { type: "immediate"; code: "?" | "S" | "R"; offset: number }
   | {
       type: "malformed";
-      code: "bad_line" | "bad_bitmap" | "line_too_long" | "bad_escape";
+      code: "bad_line" | "bad_bitmap" | "bad_download" | "line_too_long" | "bad_escape";
       offset: number;
     };
 
@@ -38,6 +47,8 @@ export type TsplStreamEvent =
 const MAX_LINE = 64 * 1024;
 /** Largest BITMAP payload accepted (bytes). */
 const MAX_BITMAP = 8 * 1024 * 1024;
+/** Largest DOWNLOAD payload accepted (bytes). */
+const MAX_DOWNLOAD = 8 * 1024 * 1024;
 
 export function createTsplStreamParser(): { push(chunk: Uint8Array): TsplStreamEvent[] } {
   let line: number[] = [];
@@ -55,6 +66,9 @@ export function createTsplStreamParser(): { push(chunk: Uint8Array): TsplStreamE
         got: number;
         offset: number;
       }
+    | undefined;
+  let download:
+    | { memory: string | undefined; name: string; data: Uint8Array; got: number; offset: number }
     | undefined;
   let overflow = false;
 
@@ -92,6 +106,15 @@ export function createTsplStreamParser(): { push(chunk: Uint8Array): TsplStreamE
       for (let k = 0; k < chunk.length; k++) {
         const b = chunk[k] ?? 0;
         const at = pos++;
+        if (download !== undefined) {
+          download.data[download.got++] = b;
+          if (download.got === download.data.length) {
+            const { memory, name, data, offset } = download;
+            out.push({ type: "download", memory, name, data, offset });
+            download = undefined;
+          }
+          continue;
+        }
         if (bitmap !== undefined) {
           bitmap.data[bitmap.got++] = b;
           if (bitmap.got === bitmap.data.length) {
@@ -128,6 +151,31 @@ export function createTsplStreamParser(): { push(chunk: Uint8Array): TsplStreamE
         }
         if (line.length >= MAX_LINE) overflow = true;
         else line.push(b);
+        // DOWNLOAD [n,]"NAME",size, — the comma after the size starts the file's bytes.
+        if (b === 0x2c && line.length > 12 && !overflow && (line[0] === 0x44 || line[0] === 0x64)) {
+          const head = String.fromCharCode(...line);
+          const m = /^DOWNLOAD (?:([A-Z]),)?"([^"]{1,64})",(\d{1,9}),$/i.exec(head);
+          if (m !== null) {
+            const size = Number(m[3]);
+            line = [];
+            if (size > MAX_DOWNLOAD) {
+              out.push({ type: "malformed", code: "bad_download", offset: lineStart });
+              continue;
+            }
+            const memory = m[1]?.toUpperCase();
+            const name = m[2] ?? "";
+            if (size === 0)
+              out.push({
+                type: "download",
+                memory,
+                name,
+                data: new Uint8Array(),
+                offset: lineStart,
+              });
+            else download = { memory, name, data: new Uint8Array(size), got: 0, offset: lineStart };
+            continue;
+          }
+        }
         // BITMAP x,y,w,h,m, — the sixth comma starts the binary payload.
         if (b === 0x2c && line.length > 7 && !overflow) {
           const head = String.fromCharCode(...line);

@@ -54,7 +54,8 @@ export interface HostSimulatorOnTcpOptions<S extends SimulatorLike> {
   fileExtension?: string;
   /**
    * Renders a printed format to PNG with the family's own interpreter (TSPL, ESC/POS, CPCL); when
-   * given, zpl-renderer-js is not used.
+   * given, zpl-renderer-js is not used. It gets the simulator's `preview` of the format when there
+   * is one (printer memory resolved, e.g. TSPL `PUTBMP` of stored files), else its bytes.
    */
   renderPng?: (format: Uint8Array) => Promise<Uint8Array>;
   /** `false` writes `.zpl` files only (benchmarks); otherwise preview settings. */
@@ -244,7 +245,7 @@ export async function hostSimulatorOnTcp(
       if (wantPreview && zplOk && preview !== undefined) {
         try {
           if (renderPng !== undefined) {
-            await writeAtomically(pngPath, await renderPng(bytes));
+            await writeAtomically(pngPath, await renderPng(previewBytes ?? bytes));
           } else if (render !== undefined) {
             const text = new TextDecoder().decode(previewBytes ?? bytes);
             const size = previewSize(text, preview);

@@ -15,6 +15,8 @@ import { encodeGbk } from "../../../drivers/label/gb18030.ts";
 import type { Label } from "../../../drivers/label/model.ts";
 import { compileTspl } from "../../../drivers/tspl/compile.ts";
 import { interpretTspl } from "../../../drivers/tspl/interpret.ts";
+import { createTsplCompiler } from "../../../drivers/tspl/session.ts";
+import { createTsplSimulator } from "../../../drivers/tspl/simulator.ts";
 import type { DeviceProfile } from "../../../drivers/types.ts";
 import { compileZpl, createZplCompiler } from "../../../drivers/zebra-zpl/compile.ts";
 import { createZplSimulator } from "../../../drivers/zebra-zpl/simulator.ts";
@@ -153,6 +155,29 @@ describe("no field content acts as a command, in any language", () => {
         expect(l.barcodes).toEqual(data.includes("\\") ? [] : [data]);
       }),
       RUNS,
+    );
+  });
+
+  it("TSPL without a CJK font (session): graphics as DOWNLOAD + PUTBMP; one label, printed as given", () => {
+    const profile: DeviceProfile = { dpi: 203, widthMm: 100, heightMm: 60 };
+    const allowed = new Set(["SIZE", "GAP", "DIRECTION", "CLS", "TEXT", "PUTBMP", "BITMAP"]);
+    fc.assert(
+      fc.property(hostile, barcodeData, (text, data) => {
+        const bytes = createTsplCompiler(profile).compile(label(text, data));
+        const jobs: Array<{ bytes: Uint8Array; preview?: Uint8Array }> = [];
+        const sim = createTsplSimulator({ reply: () => undefined, printed: (j) => jobs.push(j) });
+        sim.receive(bytes);
+        expect(jobs).toHaveLength(1);
+        expect(sim.state()).toMatchObject({ malformed: 0, missingFiles: 0, immediates: [] });
+        const r = interpretTspl(jobs[0]?.preview ?? bytes, 203);
+        expect(r).toMatchObject({ malformed: 0, missingFiles: 0 });
+        expect(r.labels).toHaveLength(1);
+        const l = r.labels[0]!;
+        for (const c of l.commands) expect([...allowed, "BARCODE", "PRINT"]).toContain(c);
+        expectFallback(l, "PUTBMP", text);
+        expect(l.barcodes).toEqual(data.includes("\\") ? [] : [data]);
+      }),
+      { numRuns: 30 },
     );
   });
 
