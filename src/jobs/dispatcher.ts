@@ -10,13 +10,16 @@ import { runRfidJob } from "../rfid/run.ts";
 import { runEpaperJob } from "../epaper/run.ts";
 import { isOeplTagRuntime } from "../epaper/runtime.ts";
 import { confirmPrinted, repeat } from "./confirm.ts";
-import { isSettled } from "./device-verdict.ts";
+import { isSettled, labelCounterVerdict } from "./device-verdict.ts";
 import type { JobEnvelope } from "./envelope.ts";
 import type { Inbox, StoredOutcome } from "./inbox.ts";
 import type { AuditAppend, AuditEvent, DeviceEventSend, Reply, ReplySend } from "./ports.ts";
 
 /** How long printing pauses before trying again while the data directory's disk is full. */
 const DISK_FULL_RETRY_MS = 1000;
+
+/** How long an unconfirmed label's printer may take to settle before its counter is read. */
+const COUNTER_SETTLE_MS = 2000;
 
 /** States from which a job may (still) go to the device; anything else ran already. */
 const RUNNABLE_STATES: ReadonlySet<string> = new Set(["accepted", "queued", "held"]);
@@ -397,8 +400,38 @@ export function createDeviceQueue(
     });
 
     /** Bytes may have reached the printer: reported and audited, never sent again by itself. */
-    const inDoubt = (reason: string, what: string) => {
-      const error = new CodedError("in_doubt", `${what} (${reason}); not reprinted automatically`);
+    const inDoubt = async (why: string, what: string) => {
+      let reason = why;
+      // A printer that counts its labels may still tell: the count moved by exactly this job's
+      // copies since just before its bytes left (and nothing is left in its buffer) → it
+      // printed. Anything else stays in doubt, with what the printer said in the reason.
+      if (counts && labelCount !== undefined) {
+        const mark = { device: device.id, jobId, labelCount, labels: env.payload.copies, at: 0 };
+        const v = await labelCounterVerdict(device, jobId, mark, COUNTER_SETTLE_MS);
+        if (v.kind === "printed") {
+          return finish(
+            jobId,
+            "done",
+            {
+              status: "ok",
+              ...base,
+              data: { device: device.id, bytes: bytes.byteLength, digest, evidence: v.evidence },
+            },
+            job.replyTo,
+            {
+              action: "print.completed",
+              outcome: "ok",
+              reason: `${why}:${v.evidence}`,
+              jobId,
+              device: device.id,
+              digest,
+              ...actor,
+            },
+          );
+        }
+        reason = `${why}:${v.evidence}`;
+      }
+      const error = new CodedError("in_doubt", `${what} (${why}); not reprinted automatically`);
       finish(
         jobId,
         "in_doubt",

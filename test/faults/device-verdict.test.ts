@@ -25,7 +25,10 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
  * - the label's bytes were lost on the way: counter unchanged on a settled printer → the job
  *   runs again and prints once, audited `requeue:by_device:…`;
  * - the label printed and the printer also printed a test label of its own before the restart:
- *   counter +2 for a 1-label job → ambiguous, the job stays `in_doubt` (reported, not reprinted).
+ *   counter +2 for a 1-label job → ambiguous, the job stays `in_doubt` (reported, not reprinted);
+ * - without a restart: the label printed, then the connection dropped before the confirmation
+ *   (a print confirmed on another connection proves nothing): the counter, read on the new
+ *   connection, moved by one → `ok`, audited `print.completed` `connection_lost:label_count:…`.
  */
 describe("in-doubt jobs settled by the printer's label counter", () => {
   const dir = mkdtempSync(join(tmpdir(), "lg-faults-verdict-"));
@@ -108,16 +111,29 @@ describe("in-doubt jobs settled by the printer's label counter", () => {
       await settle(j3);
       expect(j3.final).toBe("in_doubt");
 
+      // 4. No restart: printed, then the connection dropped before the confirmation came.
+      await printer.command("mute-after-print");
+      const j4 = producer.submit(4, tag);
+      await until(
+        () => printer!.events().filter((e) => e === "printed-muted").length === 3,
+        30_000,
+        "the third muted print",
+      );
+      await printer.command("drop");
+      await printer.command("silent off");
+      await settle(j4);
+      expect(j4.final).toBe("ok");
+
       const t = tally(producer.jobs.values(), printer.printed());
       console.log(`device-verdict tally: ${JSON.stringify(t)}`);
-      expect(t.sent).toBe(4);
-      expect(t.printedOnce).toBe(4);
+      expect(t.sent).toBe(5);
+      expect(t.printedOnce).toBe(5);
       expect(t.printedTwice).toBe(0);
       expect(t.lost).toBe(0);
       expect(t.inDoubt).toBe(1);
       expect(t.inDoubtPrinted).toBe(1);
-      // 4 jobs + the printer's own test label; nothing else came out.
-      expect(printer.odometer()).toBe(5);
+      // 5 jobs + the printer's own test label; nothing else came out.
+      expect(printer.odometer()).toBe(6);
 
       await daemon.kill("SIGTERM");
       expect((await daemon.auditVerify(dataDir)).code).toBe(0);
@@ -128,7 +144,14 @@ describe("in-doubt jobs settled by the printer's label counter", () => {
            WHERE action IN ('job.resolved', 'print.in_doubt') ORDER BY seq`,
         )
         .all();
+      const completed = db
+        .prepare<[string], { reason: string | null }>(
+          `SELECT reason FROM audit_log WHERE action = 'print.completed'
+           AND json_extract(target, '$.job_id') = ?`,
+        )
+        .all(j4.jobId);
       db.close();
+      expect(completed).toEqual([{ reason: "connection_lost:label_count:5:6:1" }]);
       console.log(`device-verdict audit: ${JSON.stringify(rows)}`);
       expect(rows).toEqual([
         { action: "job.resolved", reason: "confirm:by_device:label_count:1:2:1", job: j1.jobId },
