@@ -121,3 +121,43 @@ describe.each(CASES)(
     });
   },
 );
+
+describe("tspl-3 (no CJK font): text graphics from printer memory over TCP", () => {
+  it("a second label recalls the stored BMPs (PUTBMP only) and its PNG still decodes", async () => {
+    const driver = findDriver("tsc-tspl");
+    if (driver === undefined) throw new Error("driver tsc-tspl not registered");
+    const profile: DeviceProfile = { dpi: 203, widthMm: 100, heightMm: 150 };
+    const r = await hostLabelSimulatorOnTcp({
+      device: { id: "tspl-3", transport: { port: 0 }, profile: { dpi: 203, width_mm: 100 } },
+      driver,
+      dataDir,
+      logger: { warn: () => undefined },
+    });
+    if (r === undefined) throw new Error("no simulator");
+    const socket = await open(r.hosted.port);
+    try {
+      const session = createCompilerSession(driver, profile);
+      const label = layoutWaybill100x150(EXAMPLE_WAYBILL);
+      const first = session.compile(label);
+      const second = session.compile(label);
+      const text = (b: Uint8Array): string => new TextDecoder("latin1").decode(b);
+      expect(text(first)).toContain("DOWNLOAD ");
+      expect(text(second)).not.toContain("DOWNLOAD ");
+      expect(text(second)).toContain("PUTBMP ");
+      socket.write(first);
+      await r.hosted.waitForFormat(1);
+      socket.write(second);
+      const w = await r.hosted.waitForFormat(2);
+      expect(new Uint8Array(await readFile(w.zplPath ?? ""))).toEqual(second);
+      expect(await decodeCode128(new Uint8Array(await readFile(w.pngPath ?? "")))).toEqual([
+        EXAMPLE_WAYBILL.waybill_no,
+      ]);
+      // Drawn from memory, the second label is the first one dot for dot.
+      const w1 = await r.hosted.waitForFormat(1);
+      expect(await readFile(w.pngPath ?? "")).toEqual(await readFile(w1.pngPath ?? ""));
+    } finally {
+      socket.destroy();
+      await r.hosted.close();
+    }
+  });
+});
