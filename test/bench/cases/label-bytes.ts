@@ -5,6 +5,8 @@
  *   pay for a whole-label bitmap);
  * - ZPL bytes per label, cold (first label) and steady (labels 11–20), and the 20-label total,
  *   next to the same labels sent as whole-label `^GF` Z64 bitmaps (zlib level 9);
+ * - the same for TSPL without a resident CJK font (text graphics kept in DRAM as BMP files), next
+ *   to the labels with inline `BITMAP`s;
  * - transfer time at 115,200 baud (8N1: 10 bits per byte) per steady-state label, next to the
  *   whole-label bitmap's.
  * Smaller is better everywhere; `ratio` is figure / baseline.
@@ -15,6 +17,7 @@ import { compileEscpos } from "../../../drivers/escpos/compile.ts";
 import { renderLabel } from "../../../drivers/label/render.ts";
 import type { Label } from "../../../drivers/label/model.ts";
 import { compileTspl } from "../../../drivers/tspl/compile.ts";
+import { createTsplCompiler } from "../../../drivers/tspl/session.ts";
 import type { DeviceProfile } from "../../../drivers/types.ts";
 import { createZplCompiler } from "../../../drivers/zebra-zpl/compile.ts";
 import { encodeZ64 } from "../../../firmware-protocols/zpl/graphics.ts";
@@ -128,6 +131,35 @@ export const benchCase: BenchCase = {
         median: serialMs(steady),
         baseline: { name: "whole-label Z64 bitmap", median: serialMs(steadyWhole) },
         ratio: ratio(steady, steadyWhole),
+      },
+    );
+    // TSPL without a resident CJK font: text graphics kept in DRAM (DOWNLOAD once, PUTBMP after)
+    // against the same labels with inline BITMAPs.
+    const tspl = createTsplCompiler(P);
+    const tsplSent = labels.map((l) => tspl.compile(l).length);
+    const tsplInline = labels.map((l) => compileTspl(l, P).length);
+    results.push(
+      {
+        name: "TSPL bytes (session, no CJK font), first label (cold)",
+        unit: "bytes/label",
+        median: tsplSent[0] ?? 0,
+        baseline: { name: "the same label, inline BITMAP", median: tsplInline[0] ?? 0 },
+        ratio: ratio(tsplSent[0] ?? 0, tsplInline[0] ?? 1),
+        note: "BMP files carry a 62-byte header and rows padded to 4 bytes",
+      },
+      {
+        name: "TSPL bytes (session, no CJK font), steady state (labels 11–20)",
+        unit: "bytes/label",
+        median: median(tsplSent.slice(10)),
+        baseline: { name: "the same labels, inline BITMAP", median: median(tsplInline.slice(10)) },
+        ratio: ratio(median(tsplSent.slice(10)), median(tsplInline.slice(10))),
+      },
+      {
+        name: "TSPL bytes (session, no CJK font), 20 waybills over 4 destinations",
+        unit: "bytes",
+        median: sum(tsplSent),
+        baseline: { name: "20 whole-label Z64 bitmaps (ZPL)", median: sum(whole) },
+        ratio: ratio(sum(tsplSent), sum(whole)),
       },
     );
     for (const [name, compile] of languages.slice(1)) {
