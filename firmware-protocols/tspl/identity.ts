@@ -20,7 +20,7 @@ export const MODEL_NAME_REQUEST = Uint8Array.of(0x7e, 0x21, 0x54, CR, LF);
 /** The TSPL2 expression that yields the serial number. */
 export const SERIAL_SETTING = 'GETSETTING$("SYSTEM","INFORMATION","SERIAL")';
 /** `OUT GETSETTING$("SYSTEM","INFORMATION","SERIAL")` CR LF: the serial number. */
-export const SERIAL_REQUEST = new TextEncoder().encode(`OUT ${SERIAL_SETTING}\r\n`);
+export const SERIAL_REQUEST = Uint8Array.from(`OUT ${SERIAL_SETTING}\r\n`, (c) => c.charCodeAt(0));
 
 /** Longest reply line kept (bytes); a longer run is reported `line_too_long` and dropped. */
 export const MAX_IDENTITY_LINE = 128;
