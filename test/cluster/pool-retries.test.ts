@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -6,7 +6,8 @@ import { freePort } from "../helpers/net.ts";
 import { PrinterProcess } from "../faults/helpers/harness.ts";
 import { Mosquitto } from "../faults/helpers/mosquitto.ts";
 import { RetryingProducer, tally, type Tally } from "../faults/helpers/producer.ts";
-import { GatewayProcess, writeClusterConfig } from "./gateway-process.ts";
+import { makeTestPki } from "./certs.ts";
+import { clusterAcl, GatewayProcess, writeClusterConfig } from "./gateway-process.ts";
 
 const JOBS = 24;
 
@@ -34,7 +35,27 @@ interface Run {
  */
 async function poolRetries(dir: string, poolClaims: boolean, cleanup: Array<() => Promise<void>>) {
   mkdirSync(dir, { recursive: true });
-  const broker = new Mosquitto(await freePort());
+  // With claims, the gateways log in with client certificates under the site ACL (claims need
+  // readwrite on pool/+/claim/#); the producer uses the plain loopback listener.
+  chmodSync(dir, 0o755);
+  const pki = makeTestPki(join(dir, "pki"));
+  const acl = join(dir, "pki", "acl");
+  writeFileSync(acl, clusterAcl(["gw1", "gw3", "gw5"]), { mode: 0o644 });
+  const tlsPort = await freePort();
+  const broker = new Mosquitto(
+    await freePort(),
+    poolClaims
+      ? [
+          `listener ${tlsPort} 127.0.0.1`,
+          `cafile ${pki.ca}`,
+          `certfile ${pki.server.cert}`,
+          `keyfile ${pki.server.key}`,
+          "require_certificate true",
+          "use_identity_as_username true",
+          `acl_file ${acl}`,
+        ]
+      : [],
+  );
   await broker.start();
   cleanup.push(() => broker.stop());
   const url = `mqtt://127.0.0.1:${broker.port}`;
@@ -47,7 +68,8 @@ async function poolRetries(dir: string, poolClaims: boolean, cleanup: Array<() =
     if (gw !== "gw5") await printer.command("fault paused on");
     const file = join(dir, `${gw}.yaml`);
     writeClusterConfig(file, {
-      url,
+      url: poolClaims ? `mqtts://127.0.0.1:${tlsPort}` : url,
+      ...(poolClaims && { tls: { ca: pki.ca, ...pki.client(gw) } }),
       gateway: gw,
       dataDir: join(dir, gw),
       role: "owner",
@@ -102,6 +124,7 @@ async function poolRetries(dir: string, poolClaims: boolean, cleanup: Array<() =
 
 describe("pool job retries across gateways", () => {
   const dir = mkdtempSync(join(tmpdir(), "lg-pool-retries-"));
+  chmodSync(dir, 0o755); // Mosquitto reads the certificates and the ACL as the `mosquitto` user
   const cleanup: Array<() => Promise<void>> = [];
 
   afterAll(async () => {
