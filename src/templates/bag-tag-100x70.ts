@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Label, LabelElement } from "../../drivers/label/model.ts";
 import type { Template } from "./types.ts";
+import { rule, text } from "./zones.ts";
 
 /**
  * A 100 × 70 mm bag / cage tag for a sorting centre: the bag number as Code 128 (code zone), the
@@ -24,13 +25,6 @@ const W = 100;
 const M = 3;
 
 export function layoutBagTag100x70(d: BagTagData): Label {
-  const t = (
-    x: number,
-    y: number,
-    size: number,
-    text: string,
-    extra: Partial<Extract<LabelElement, { type: "text" }>> = {},
-  ): LabelElement => ({ type: "text", xMm: x, yMm: y, sizeMm: size, text, ...extra });
   const el: LabelElement[] = [
     { type: "box", xMm: 1, yMm: 1, widthMm: W - 2, heightMm: 68, thicknessMm: 0.5 },
     {
@@ -43,15 +37,15 @@ export function layoutBagTag100x70(d: BagTagData): Label {
       data: d.bag_no,
       humanReadable: true,
     },
-    { type: "line", xMm: 1, yMm: 24, widthMm: W - 2, heightMm: 0.4, thicknessMm: 0.4 },
-    t(M, 26, 12, d.sort_code, { bold: true, boxWidthMm: W - 2 * M, align: "center" }),
-    t(M, 40, 7, d.destination, { boxWidthMm: W - 2 * M, align: "center" }),
-    { type: "line", xMm: 1, yMm: 51, widthMm: W - 2, heightMm: 0.4, thicknessMm: 0.4 },
-    t(M, 54, 5, `件数 ${d.pieces}`),
+    rule(24, W - 2, 1),
+    text(M, 26, 12, d.sort_code, { bold: true, boxWidthMm: W - 2 * M, align: "center" }),
+    text(M, 40, 7, d.destination, { boxWidthMm: W - 2 * M, align: "center" }),
+    rule(51, W - 2, 1),
+    text(M, 54, 5, `件数 ${d.pieces}`),
   ];
-  if (d.weight_g !== undefined) el.push(t(45, 54, 5, `${(d.weight_g / 1000).toFixed(1)} kg`));
+  if (d.weight_g !== undefined) el.push(text(45, 54, 5, `${(d.weight_g / 1000).toFixed(1)} kg`));
   if (d.origin !== undefined)
-    el.push(t(M, 62, 3.5, `始发: ${d.origin}`, { boxWidthMm: W - 2 * M }));
+    el.push(text(M, 62, 3.5, `始发: ${d.origin}`, { boxWidthMm: W - 2 * M }));
   return { widthMm: W, heightMm: 70, elements: el };
 }
 
