@@ -53,11 +53,11 @@ const parse = (b: Buffer): StateDoc | undefined => {
  * The gateway database while the cluster layer runs alone (before `startGateway` opens it): the
  * cluster records, the inbox, operators and the audit log. Closed before the gateway starts.
  */
-function openStandbyStore(config: Config, log: Logger) {
+function openLocalStore(config: Config, log: Logger) {
   const dataDir = resolve(config.data_dir);
   const db = openDatabase(join(dataDir, "labelgate.db"));
   const writer = createGroupCommit(db, {
-    onFailure: (e) => log.error({ err: e }, "the standby's record cannot be made durable"),
+    onFailure: (e) => log.error({ err: e }, "the cluster records cannot be made durable"),
   });
   const keys = loadOrCreateKeys(dataDir);
   let lastEpoch = 0;
@@ -104,7 +104,7 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
   // still knows what the owner dispatched before (group commit, like the inbox). It is opened
   // before the watch connection, whose persistent session may deliver queued events at once.
   // This gateway's own events (its epochs so far) are not the other owner's.
-  const local = openStandbyStore(config, log);
+  const local = openLocalStore(config, log);
   ledger.recordAbove(local.lastEpoch);
   ledger.attach(local.store, retentionS);
   const watch = await connectWatch(config, `${me}-watch`.slice(0, 23), WATCH_SESSION_S);
