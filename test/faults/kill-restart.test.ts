@@ -1,3 +1,4 @@
+import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,6 +77,19 @@ describe("SIGKILL during a stream of jobs", () => {
       await daemon.kill("SIGTERM");
       const v = await daemon.auditVerify(dataDir);
       expect(v.code, v.out).toBe(0);
+      // How the jobs a kill caught in flight were settled: by the printer's label counter
+      // (confirmed, or run again), or left in doubt.
+      const db = new Database(join(dataDir, "labelgate.db"), { readonly: true });
+      const settled = db
+        .prepare<[], { how: string; n: number }>(
+          `SELECT CASE WHEN action = 'print.in_doubt' THEN 'in_doubt'
+                       ELSE substr(reason, 1, instr(reason, ':') - 1) END AS how, count(*) AS n
+           FROM audit_log WHERE action = 'print.in_doubt'
+              OR (action = 'job.resolved' AND reason LIKE '%:by_device:%') GROUP BY how`,
+        )
+        .all();
+      db.close();
+      console.log(`kill-restart: in flight at a kill, settled as ${JSON.stringify(settled)}`);
     },
   );
 });
