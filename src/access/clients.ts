@@ -2,6 +2,13 @@ import { pbkdf2Sync, randomBytes } from "node:crypto";
 import type { Db } from "../db/open.ts";
 import { migrate } from "../db/open.ts";
 import { CodedError } from "../errors.ts";
+import {
+  checkPasswordLength,
+  identityTable,
+  type Identity,
+  type IdentityRow,
+  type IdentityStatus,
+} from "./identity-table.ts";
 import { hashPassword, verifyHash } from "./operators.ts";
 
 /**
@@ -12,15 +19,8 @@ import { hashPassword, verifyHash } from "./operators.ts";
  */
 export const CLIENT_ROLES = ["workstation", "scanner", "supervisor", "gateway"] as const;
 export type ClientRole = (typeof CLIENT_ROLES)[number];
-export type ClientStatus = "active" | "disabled";
-
-export interface Client {
-  id: string;
-  role: ClientRole;
-  status: ClientStatus;
-  createdAt: number;
-  updatedAt: number;
-}
+export type ClientStatus = IdentityStatus;
+export type Client = Identity<ClientRole>;
 
 const MIGRATIONS = [
   `CREATE TABLE clients (
@@ -37,14 +37,9 @@ const MIGRATIONS = [
 /** Client ids are MQTT usernames and a topic level (`reply/{client}`): no `/ + #`. */
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,22}$/;
 
-interface Row {
-  id: string;
-  role: ClientRole;
-  status: ClientStatus;
+interface Row extends IdentityRow<ClientRole> {
   password_hash: string;
   mosquitto_hash: string;
-  created_at: number;
-  updated_at: number;
 }
 
 export interface ClientStore {
@@ -61,14 +56,7 @@ export interface ClientStore {
 
 export function createClientStore(db: Db): ClientStore {
   migrate(db, "clients", MIGRATIONS);
-  const getStmt = db.prepare<[string], Row>("SELECT * FROM clients WHERE id = ?");
-  const toClient = (r: Row): Client => ({
-    id: r.id,
-    role: r.role,
-    status: r.status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  });
+  const t = identityTable<ClientRole, Row>(db, "clients", "client");
   return {
     async add(id, role, password, now) {
       if (!ID.test(id))
@@ -79,37 +67,22 @@ export function createClientStore(db: Db): ClientStore {
         throw new CodedError("invalid_request", `role: expected ${CLIENT_ROLES.join(", ")}`, {
           path: "role",
         });
-      if (password.length < 8)
-        throw new CodedError("invalid_request", "password: at least 8 characters", {
-          path: "password",
-        });
-      if (getStmt.get(id))
+      checkPasswordLength(password);
+      if (t.row(id))
         throw new CodedError("invalid_request", `client '${id}' exists already`, { path: "id" });
       const hash = await hashPassword(password);
       db.prepare(
         "INSERT INTO clients (id, role, status, password_hash, mosquitto_hash, created_at, updated_at) VALUES (?, ?, 'active', ?, ?, ?, ?)",
       ).run(id, role, hash, mosquittoHash(password), now, now);
-      return toClient(getStmt.get(id)!);
+      return t.reread(id);
     },
-    get(id) {
-      const r = getStmt.get(id);
-      return r ? toClient(r) : undefined;
-    },
-    list() {
-      return db.prepare<[], Row>("SELECT * FROM clients ORDER BY id").all().map(toClient);
-    },
-    setStatus(id, status, now) {
-      const info = db
-        .prepare("UPDATE clients SET status = ?, updated_at = ? WHERE id = ?")
-        .run(status, now, id);
-      if (info.changes !== 1)
-        throw new CodedError("invalid_request", `no client '${id}'`, { path: "id" });
-      return toClient(getStmt.get(id)!);
-    },
+    get: t.get,
+    list: t.list,
+    setStatus: t.setStatus,
     async authenticate(id, password) {
-      const r = getStmt.get(id);
+      const r = t.row(id);
       if (!r || r.status !== "active") return undefined;
-      return (await verifyHash(r.password_hash, password)) ? toClient(r) : undefined;
+      return (await verifyHash(r.password_hash, password)) ? t.toIdentity(r) : undefined;
     },
     mosquittoPasswordLines() {
       return db

@@ -3,6 +3,13 @@ import { promisify } from "node:util";
 import type { Db } from "../db/open.ts";
 import { migrate } from "../db/open.ts";
 import { CodedError } from "../errors.ts";
+import {
+  checkPasswordLength,
+  identityTable,
+  type Identity,
+  type IdentityRow,
+  type IdentityStatus,
+} from "./identity-table.ts";
 
 const scrypt = promisify(scryptCb) as (
   password: string,
@@ -16,15 +23,8 @@ const scrypt = promisify(scryptCb) as (
  * check reads the table, nothing is cached.
  */
 export type OperatorRole = "operator" | "supervisor" | "admin";
-export type OperatorStatus = "active" | "disabled";
-
-export interface Operator {
-  id: string;
-  role: OperatorRole;
-  status: OperatorStatus;
-  createdAt: number;
-  updatedAt: number;
-}
+export type OperatorStatus = IdentityStatus;
+export type Operator = Identity<OperatorRole>;
 
 const MIGRATIONS = [
   `CREATE TABLE operators (
@@ -39,13 +39,8 @@ const MIGRATIONS = [
 
 const ID = /^[A-Za-z0-9_.-]{1,32}$/;
 
-interface Row {
-  id: string;
-  role: OperatorRole;
-  status: OperatorStatus;
+interface Row extends IdentityRow<OperatorRole> {
   password_hash: string | null;
-  created_at: number;
-  updated_at: number;
 }
 
 export interface OperatorStore {
@@ -63,49 +58,27 @@ export interface OperatorStore {
 
 export function createOperatorStore(db: Db): OperatorStore {
   migrate(db, "operators", MIGRATIONS);
-  const getStmt = db.prepare<[string], Row>("SELECT * FROM operators WHERE id = ?");
-  const toOp = (r: Row): Operator => ({
-    id: r.id,
-    role: r.role,
-    status: r.status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  });
+  const t = identityTable<OperatorRole, Row>(db, "operators", "operator");
   return {
     async add(id, role, now, password) {
       if (!ID.test(id))
         throw new CodedError("invalid_request", "operator id: expected 1–32 of A-Z a-z 0-9 _ . -", {
           path: "id",
         });
-      if (getStmt.get(id))
+      if (t.row(id))
         throw new CodedError("invalid_request", `operator '${id}' exists already`, { path: "id" });
       const hash = password === undefined ? null : await hashPassword(password);
       db.prepare(
         "INSERT INTO operators (id, role, status, password_hash, created_at, updated_at) VALUES (?, ?, 'active', ?, ?, ?)",
       ).run(id, role, hash, now, now);
-      return toOp(getStmt.get(id)!);
+      return t.reread(id);
     },
-    get(id) {
-      const r = getStmt.get(id);
-      return r ? toOp(r) : undefined;
-    },
-    list() {
-      return db.prepare<[], Row>("SELECT * FROM operators ORDER BY id").all().map(toOp);
-    },
-    setStatus(id, status, now) {
-      const info = db
-        .prepare("UPDATE operators SET status = ?, updated_at = ? WHERE id = ?")
-        .run(status, now, id);
-      if (info.changes !== 1)
-        throw new CodedError("invalid_request", `no operator '${id}'`, { path: "id" });
-      return toOp(getStmt.get(id)!);
-    },
+    get: t.get,
+    list: t.list,
+    setStatus: t.setStatus,
     async setPassword(id, password, now) {
-      if (password.length < 8)
-        throw new CodedError("invalid_request", "password: at least 8 characters", {
-          path: "password",
-        });
-      if (!getStmt.get(id))
+      checkPasswordLength(password);
+      if (!t.row(id))
         throw new CodedError("invalid_request", `no operator '${id}'`, { path: "id" });
       const hash = await hashPassword(password);
       db.prepare("UPDATE operators SET password_hash = ?, updated_at = ? WHERE id = ?").run(
@@ -113,15 +86,15 @@ export function createOperatorStore(db: Db): OperatorStore {
         now,
         id,
       );
-      return toOp(getStmt.get(id)!);
+      return t.reread(id);
     },
     async verifyPassword(id, password) {
-      const r = getStmt.get(id);
+      const r = t.row(id);
       if (!r || r.status !== "active" || r.password_hash === null) return false;
       return verifyHash(r.password_hash, password);
     },
     isActive(id, roles) {
-      const r = getStmt.get(id);
+      const r = t.row(id);
       return (
         r !== undefined && r.status === "active" && (roles === undefined || roles.includes(r.role))
       );
