@@ -28,6 +28,12 @@ export const CONDITIONS = [
   "corrupt_ram",
   "unrecoverable_error",
   "protocol_error",
+  /**
+   * Set by the device runtime, not by a driver: the connection is new and the device has not yet
+   * answered the identity query (Art. 17 check pending, e.g. a TSPL printer out of paper does not
+   * answer `~!T`). Jobs are held until the identity is read (src/devices/runtime.ts).
+   */
+  "identity_pending",
 ] as const;
 export type Condition = (typeof CONDITIONS)[number];
 
@@ -45,6 +51,7 @@ export const FAULT_CONDITIONS: ReadonlySet<Condition> = new Set<Condition>([
   "rfid_antenna_missing",
   "corrupt_ram",
   "unrecoverable_error",
+  "identity_pending",
 ]);
 
 export interface DeviceCounters {

@@ -4,7 +4,11 @@
  * (`GS V`). `DLE EOT n` is answered at once with one byte; `GS I n` (n = 65–69) with its printer
  * information block (model, serial, firmware configurable); with `GS a n` enabled, a 4-byte ASB
  * block is pushed whenever a fault changes. Faults (cover open, paper end, near end, cutter
- * error) hold labels until they clear; `garbage` puts junk before the next reply.
+ * error) hold labels until they clear; `garbage` puts junk before the next reply. `GS I` is a
+ * buffered command: while the printer is offline it is kept in order with the held labels and
+ * answered when the fault clears (Epson ESC/POS references, GS I notes: stored in the receive
+ * buffer and executed in normal command processing, so the reply lags; an offline printer does
+ * not process its buffer, TM-T85 manual, ESC v notes).
  */
 import {
   encodeAsb,
@@ -36,12 +40,12 @@ export const ESCPOS_GARBAGE = Uint8Array.of(0xff, 0x00, 0x41);
 
 /** Who the simulated printer says it is (`GS I` printer information B). */
 export interface EscposSimulatorIdentity {
-  /** `GS I 67` (default the synthetic `TM-T88VI`). */
-  model?: string;
-  /** `GS I 68` (default the synthetic `X5SIM000001`). */
-  serial?: string;
-  /** `GS I 65` (default `30.01 ESC/POS`). */
-  firmware?: string;
+  /** `GS I 67` (default the synthetic `TM-T88VI`); null: the printer ignores that `n`. */
+  model?: string | null;
+  /** `GS I 68` (default the synthetic `X5SIM000001`); null: not supported (ignored). */
+  serial?: string | null;
+  /** `GS I 65` (default `30.01 ESC/POS`); null: not supported (ignored). */
+  firmware?: string | null;
 }
 
 export function createEscposSimulator(
@@ -49,16 +53,17 @@ export function createEscposSimulator(
   identity: EscposSimulatorIdentity = {},
 ): EscposSimulator {
   // GS I n, n = 65–69: printer information B (Epson ESC/POS Command Reference, "GS I").
-  const info: Record<number, string> = {
-    [PRINTER_INFO.FIRMWARE]: identity.firmware ?? "30.01 ESC/POS",
+  const info: Record<number, string | null> = {
+    [PRINTER_INFO.FIRMWARE]: identity.firmware === undefined ? "30.01 ESC/POS" : identity.firmware,
     [PRINTER_INFO.MAKER]: "SIMULATED",
-    [PRINTER_INFO.MODEL]: identity.model ?? "TM-T88VI",
-    [PRINTER_INFO.SERIAL]: identity.serial ?? "X5SIM000001",
+    [PRINTER_INFO.MODEL]: identity.model === undefined ? "TM-T88VI" : identity.model,
+    [PRINTER_INFO.SERIAL]: identity.serial === undefined ? "X5SIM000001" : identity.serial,
     [PRINTER_INFO.TYPE]: "INTERNATIONAL",
   };
   const parser = createEscposStreamParser();
   const faults = new Set<EscposFault>();
-  const held: Uint8Array[] = [];
+  /** Labels and `GS I` replies waiting while the printer is offline, in buffer order. */
+  const held: Array<{ label: Uint8Array } | { reply: Uint8Array }> = [];
   let job: number[] = [];
   let silent = false;
   let garbage = false;
@@ -90,6 +95,14 @@ export function createEscposSimulator(
     printed++;
     sink.printed({ index: printed, bytes });
   };
+  const flush = (): void => {
+    while (!stops() && held.length > 0) {
+      const next = held.shift();
+      if (next === undefined) break;
+      if ("label" in next) print(next.label);
+      else reply(next.reply);
+    }
+  };
 
   return {
     receive(chunk) {
@@ -106,13 +119,15 @@ export function createEscposSimulator(
             // A query, not part of a label: its three bytes come back out of the job.
             job.splice(-3, 3);
             const text = info[ev.params[0] ?? 0];
-            if (text !== undefined) reply(encodePrinterInfoReply(text));
+            if (text === undefined || text === null) continue;
+            if (stops() || held.length > 0) held.push({ reply: encodePrinterInfoReply(text) });
+            else reply(encodePrinterInfoReply(text));
           } else if (ev.type === "command" && ev.name === "GS a") {
             asb = (ev.params[0] ?? 0) !== 0;
           } else if (ev.type === "command" && ev.name === "GS V") {
             const bytes = Uint8Array.from(job);
             job = [];
-            if (stops() || held.length > 0) held.push(bytes);
+            if (stops() || held.length > 0) held.push({ label: bytes });
             else print(bytes);
           }
         }
@@ -126,16 +141,14 @@ export function createEscposSimulator(
       if (on) faults.add(condition);
       else faults.delete(condition);
       if (asb) reply(encodeAsb(status()));
-      while (!stops() && held.length > 0) {
-        const next = held.shift();
-        if (next !== undefined) print(next);
-      }
+      flush();
     },
     setSilent(on) {
       silent = on;
     },
     state() {
-      return { faults: [...faults].sort(), held: held.length, printed, malformed, asb };
+      const labels = held.filter((h) => "label" in h).length;
+      return { faults: [...faults].sort(), held: labels, printed, malformed, asb };
     },
   };
 }

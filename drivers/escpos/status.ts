@@ -2,7 +2,11 @@
  * Status for the `escpos` driver: `DLE EOT 1`, `2`, `3`, `4` in one request, four one-byte replies
  * (ESC/POS APG, DLE EOT; reference/device-protocols.md §3.2). Automatic status back blocks
  * (`GS a`, 4 bytes, first byte `0xx1xx00`) may arrive interleaved: they are recognised by their
- * bit pattern and skipped (§3.3). Any other byte is a protocol error, never a guess.
+ * bit pattern and skipped (§3.3). So is a printer information B block (`GS I` reply, `5Fh … 00h`):
+ * `GS I` is executed in receive-buffer order, so an identity query sent while the printer was
+ * offline (paper out) is answered only after it recovers, possibly in the middle of a status
+ * exchange (Epson ESC/POS Command Reference, GS I; firmware-protocols/escpos/printer-info.ts).
+ * Any other byte is a protocol error, never a guess.
  */
 import type { StatusQuery } from "../types.ts";
 import type { Condition, DeviceSnapshot, DeviceState } from "../snapshot.ts";
@@ -14,6 +18,7 @@ import {
   isRealtimeReply,
   type EscposRealtimeStatus,
 } from "../../firmware-protocols/escpos/status.ts";
+import { PRINTER_INFO_HEADER } from "../../firmware-protocols/escpos/printer-info.ts";
 
 export const ESCPOS_STATUS_PROTOCOL = "escpos-dle-eot";
 
@@ -51,6 +56,7 @@ export const escposStatusQuery: StatusQuery = {
     const replies: number[] = [];
     const raw: number[] = [];
     let asbLeft = 0;
+    let inInfoBlock = false;
     let result: DeviceSnapshot | undefined;
     return {
       push(chunk) {
@@ -61,8 +67,13 @@ export const escposStatusQuery: StatusQuery = {
             asbLeft--;
             continue;
           }
+          if (inInfoBlock) {
+            inInfoBlock = b !== 0x00;
+            continue;
+          }
           if (isRealtimeReply(b)) replies.push(b);
           else if (isAsbFirstByte(b)) asbLeft = 3;
+          else if (b === PRINTER_INFO_HEADER) inInfoBlock = true;
           else {
             result = {
               reachability: "online",

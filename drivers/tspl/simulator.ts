@@ -96,7 +96,12 @@ export function createTsplSimulator(
   const serial = identity.serial ?? "T0SIM0000001";
   const parser = createTsplStreamParser();
   const faults = new Set<TsplFault>();
-  const held: Uint8Array[] = [];
+  /**
+   * Jobs and `OUT` replies waiting while the printer is stopped by a fault, in buffer order: a
+   * stopped printer does not work through its buffer [modelled; the manual does not say when an
+   * `OUT` in the buffer is answered].
+   */
+  const held: Array<{ job: Uint8Array } | { reply: Uint8Array }> = [];
   const immediates: string[] = [];
   let received: number[] = [];
   let silent = false;
@@ -127,7 +132,9 @@ export function createTsplSimulator(
   const flush = (): void => {
     while (!stops() && held.length > 0) {
       const next = held.shift();
-      if (next !== undefined) print(next);
+      if (next === undefined) break;
+      if ("job" in next) print(next.job);
+      else reply(next.reply);
     }
   };
   const reply = (bytes: Uint8Array): void => {
@@ -189,12 +196,18 @@ export function createTsplSimulator(
             // Queries, not part of a job: the line comes back out of the job's bytes.
             received.splice(-(ev.end - ev.offset));
             const args = new TextDecoder("latin1").decode(ev.args).replace(/\s+/g, "");
-            if (ev.name === "~!T") reply(encodeModelNameReply(model));
-            else if (args.toUpperCase() === SERIAL_SETTING) reply(encodeOutReply(serial));
+            // `~` commands are answered only when the printer is ready (TSPL PM, "Document
+            // Conventions"): a stopped printer (paper out, head open, paused…) ignores `~!T`.
+            if (ev.name === "~!T") {
+              if (!stops()) reply(encodeModelNameReply(model));
+            } else if (args.toUpperCase() === SERIAL_SETTING) {
+              if (stops() || held.length > 0) held.push({ reply: encodeOutReply(serial) });
+              else reply(encodeOutReply(serial));
+            }
           } else if (ev.type === "command" && ev.name === "PRINT") {
             const job = Uint8Array.from(received);
             received = [];
-            if (stops() || held.length > 0) held.push(job);
+            if (stops() || held.length > 0) held.push({ job });
             else print(job);
           }
         }
@@ -223,7 +236,7 @@ export function createTsplSimulator(
     state() {
       return {
         faults: [...faults].sort(),
-        held: held.length,
+        held: held.filter((h) => "job" in h).length,
         printed,
         malformed,
         immediates: [...immediates],

@@ -137,6 +137,12 @@ export const deviceSchema = z
         firmware: z.string().min(1).max(64).optional(),
       })
       .optional(),
+    /**
+     * How long a device may answer its status as ready while its identity query stays unanswered
+     * before it is quarantined `identity_unreadable` (alert + audit). Until then it is
+     * `identity_pending`: jobs held, the identity asked again after every ready status.
+     */
+    identity_timeout_s: z.number().min(0.1).max(86_400).default(180),
     /** The pool this device serves: jobs on `pool/{pool}/job` go to its healthiest member. */
     pool: idString.optional(),
   })

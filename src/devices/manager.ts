@@ -80,6 +80,7 @@ export async function createDeviceManager(o: DeviceManagerOptions): Promise<Devi
     if (!rt) return undefined;
     const s: DeviceSnapshot = rt.snapshot();
     const q = rt.quarantine();
+    const pending = rt.identityPending?.();
     return {
       availability: q ? "quarantined" : s.reachability === "online" ? "online" : "offline",
       reachability: s.reachability,
@@ -89,6 +90,7 @@ export async function createDeviceManager(o: DeviceManagerOptions): Promise<Devi
       queue_length: queues.get(id)?.length ?? 0,
       hold: rt.onHold,
       ...(q && { quarantine: { reason: q.reason, since: new Date(q.since).toISOString() } }),
+      ...(pending && { identity_pending: { since: new Date(pending.since).toISOString() } }),
       ...(configs.get(id)?.pool !== undefined && { pool: configs.get(id)?.pool }),
       owner: config.gateway,
       epoch: o.epoch,
@@ -172,6 +174,7 @@ export async function createDeviceManager(o: DeviceManagerOptions): Promise<Devi
       clock,
       logger,
       ...(dc.identity !== undefined && { expectedIdentity: dc.identity }),
+      identityTimeoutMs: dc.identity_timeout_s * 1000,
       onQuarantine: (q) => {
         onQuarantine(dc, q);
         republish(dc.id);

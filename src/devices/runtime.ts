@@ -32,10 +32,29 @@ export interface DeviceRuntimeOptions {
    * connection is checked before anything else is sent; a mismatch quarantines the device.
    */
   expectedIdentity?: ExpectedIdentity;
-  /** Called when a connect finds another unit (or none answering) and quarantine begins. */
+  /**
+   * How long (ms) a device may answer its status as ready while its identity stays unanswered
+   * before it is quarantined `identity_unreadable`. Until then it is `identity_pending`: jobs
+   * are held and the identity is asked again after every ready status (default 180 000).
+   */
+  identityTimeoutMs?: number;
+  /**
+   * Called when quarantine begins: a connect finds another unit (at once), or the identity stayed
+   * unanswered past `identityTimeoutMs` while the status answered ready.
+   */
   onQuarantine?: (q: Quarantine) => void;
   /** Called when a later connect finds the registered unit again. */
   onQuarantineLifted?: () => void;
+}
+
+/**
+ * A new connection whose identity has not been read yet (no reply to the identity query): the
+ * device is not quarantined, but takes no job either. `readySince` is when its status first
+ * answered ready (printable) since the last poll that did not; the timeout runs from there.
+ */
+export interface IdentityPending {
+  since: number;
+  readySince: number | undefined;
 }
 
 /** Why a device takes no jobs: its identity did not match the registered one. */
@@ -71,6 +90,11 @@ export interface DeviceRuntime {
   readLabelCounter?(): Promise<number | undefined>;
   /** Set while the device's identity does not match the registered one: no jobs go to it. */
   quarantine(): Quarantine | undefined;
+  /**
+   * Set while the identity of the current connection is unanswered (shown as the condition
+   * `identity_pending` in the snapshot): no jobs go to it, and no alert is raised yet.
+   */
+  identityPending?(): IdentityPending | undefined;
   /** An operator hold (`pause` command): jobs wait as for a fault until it is released. */
   setHold(on: boolean): void;
   readonly onHold: boolean;
@@ -113,6 +137,8 @@ function sameStatus(a: DeviceSnapshot, b: DeviceSnapshot): boolean {
 /** Consecutive unanswered status requests after which the connection is dropped and redialled. */
 const NO_RESPONSE_RECONNECT = 3;
 const MAX_BACKOFF_FACTOR = 8;
+/** Default of `identityTimeoutMs` (config `identity_timeout_s`, 180 s). */
+export const DEFAULT_IDENTITY_TIMEOUT_MS = 180_000;
 
 export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
   let current: DeviceSnapshot = disconnectedSnapshot();
@@ -175,6 +201,13 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
   }
 
   let quarantined: Quarantine | undefined;
+  let pending: IdentityPending | undefined;
+  const identityTimeoutMs = o.identityTimeoutMs ?? DEFAULT_IDENTITY_TIMEOUT_MS;
+  /** The snapshot as published: the driver's, with `identity_pending` while the check waits. */
+  const withIdentity = (s: DeviceSnapshot): DeviceSnapshot =>
+    pending === undefined || quarantined !== undefined
+      ? s
+      : { ...s, conditions: [...s.conditions, "identity_pending" as const].sort() };
   let hold = false;
   /** Settles when the current {@link DeviceRuntime.exclusive} run ends. */
   let exclusiveRun: Promise<void> | undefined;
@@ -234,12 +267,34 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
     });
   }
 
-  /** On every new connection: is this the registered unit? (Art. 17) */
+  const checksIdentity = o.expectedIdentity !== undefined && o.driver.identity !== undefined;
+
+  function quarantine(reason: IdentityMismatch, reported: DeviceIdentity | undefined): void {
+    const first = quarantined === undefined || quarantined.reason !== reason;
+    quarantined = { reason, reported, since: quarantined?.since ?? o.clock() };
+    pending = undefined;
+    if (first) {
+      log.warn({ reason }, "device identity differs from the registered one; quarantined");
+      o.onQuarantine?.(quarantined);
+    }
+  }
+
+  /**
+   * On every new connection, and again while the check is pending or the device quarantined:
+   * is this the registered unit? (Art. 17) A reply that differs quarantines at once. No reply
+   * at all is not proof of another unit: a TSPL printer answers `~` commands only when ready
+   * (TSPL PM, "Document Conventions") and an ESC/POS printer answers `GS I` only when it works
+   * through its receive buffer (Epson ESC/POS references, GS I notes), which it does not while
+   * offline for paper end: a genuine printer out of paper at connect stays silent. The
+   * connection is then `identity_pending` (jobs held, no alert); an existing quarantine stays.
+   */
   async function verifyIdentity(): Promise<void> {
     if (o.expectedIdentity === undefined || o.driver.identity === undefined) return;
     const reported = await readIdentity();
     const mismatch = compareIdentity(o.expectedIdentity, reported);
     if (mismatch === undefined) {
+      if (pending) log.info("device identity read; the pending check passed");
+      pending = undefined;
       if (quarantined) {
         quarantined = undefined;
         log.info("registered unit is back; quarantine lifted");
@@ -247,15 +302,30 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
       }
       return;
     }
-    const first = quarantined === undefined || quarantined.reason !== mismatch;
-    quarantined = { reason: mismatch, reported, since: quarantined?.since ?? o.clock() };
-    if (first) {
-      log.warn(
-        { reason: mismatch },
-        "device identity differs from the registered one; quarantined",
-      );
-      o.onQuarantine?.(quarantined);
+    if (mismatch !== "identity_unreadable") return quarantine(mismatch, reported);
+    if (quarantined || pending) return;
+    pending = { since: o.clock(), readySince: undefined };
+    log.info("device identity unanswered; jobs held until it is read");
+  }
+
+  /**
+   * After a status reply on a connection whose identity is pending: a device whose status says
+   * ready is asked again; once it has been ready for `identityTimeoutMs` without answering, it is
+   * quarantined `identity_unreadable` (alerted and audited by the owner). A status that is not
+   * ready (a fault, no reply) restarts the clock: the silence may be the fault's.
+   */
+  async function retryIdentity(s: DeviceSnapshot, connectedNow: boolean): Promise<void> {
+    if (!checksIdentity || (pending === undefined && quarantined === undefined)) return;
+    if (!isPrintable(s)) {
+      if (pending) pending.readySince = undefined;
+      return;
     }
+    // Asked once on this connection already (verifyIdentity on open), unless it is older.
+    if (!connectedNow) await verifyIdentity();
+    if (pending === undefined) return;
+    const now = o.clock();
+    pending.readySince ??= now;
+    if (now - pending.readySince >= identityTimeoutMs) quarantine("identity_unreadable", undefined);
   }
 
   function exchange(): Promise<DeviceSnapshot> {
@@ -282,11 +352,13 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
     const p = chain.then(async () => {
       const wasOpen = o.transport.isOpen;
       const open = await ensureOpen();
-      // A quarantined device is asked again on every poll: an identity reply lost on a line that
-      // was still settling, or the registered unit plugged back in, ends the quarantine.
-      if (open && wasOpen && quarantined) await verifyIdentity();
       const done = writesDone;
       const s = open ? await exchange() : disconnectedSnapshot();
+      // A quarantined or pending device is asked again after every ready status: an identity
+      // reply lost on a line that was still settling, paper loaded into a printer that stayed
+      // silent while out, or the registered unit plugged back in ends the quarantine or the wait.
+      // Not while a fault lasts: the query would only pile up in the printer's buffer.
+      if (open) await retryIdentity(s, !wasOpen);
       // The reply came after those writes on this connection: they arrived whole.
       if (s.reachability === "online") writesSettled = Math.max(writesSettled, done);
       failures = s.reachability === "online" ? 0 : failures + 1;
@@ -301,8 +373,9 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
         compiler.reset();
         await o.transport.close();
       }
-      update(s);
-      return s;
+      const shown = withIdentity(s);
+      update(shown);
+      return shown;
     });
     chain = p.catch(() => undefined);
     return p;
@@ -349,12 +422,13 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
     },
     readLabelCounter() {
       const p = chain.then(async () =>
-        (await ensureOpen()) && !quarantined ? readCounter() : undefined,
+        (await ensureOpen()) && !quarantined && !pending ? readCounter() : undefined,
       );
       chain = p.catch(() => undefined);
       return p;
     },
     quarantine: () => quarantined,
+    identityPending: () => (quarantined ? undefined : pending),
     setHold(on) {
       hold = on;
     },

@@ -37,6 +37,14 @@ describe("ESC/POS status codecs (reference §3.2, §3.3 examples)", () => {
       expect(s).toMatchObject({ state: "error", conditions: ["media_out"] });
   });
 
+  it("skips a late GS I printer information block (5F … 00) among the replies, at every split", () => {
+    // `_TM-T88VI\0` answered after paper was loaded, landing between two DLE EOT replies.
+    const info = [0x5f, ...new TextEncoder().encode("TM-T88VI"), 0x00];
+    const reply = Uint8Array.of(0x12, ...info, 0x12, 0x12, 0x12);
+    for (const s of everySplit(escposStatusQuery, reply))
+      expect(s).toMatchObject({ state: "ready", conditions: [] });
+  });
+
   it("a byte that is neither is a protocol error, not a guess", () => {
     expect(escposStatusQuery.createReader(0).push(Uint8Array.of(0xff))).toMatchObject({
       conditions: ["protocol_error"],
@@ -77,6 +85,17 @@ describe("ESC/POS simulator faults", () => {
     sim.receive(enableAsb(0x0f));
     sim.setFault("cover_open", true);
     expect(replies).toEqual([0x38, 0x00, 0x00, 0x00]);
+  });
+
+  it("answers GS I only once it is back online, in order with the held label", () => {
+    const { sim, replies, printed } = make();
+    sim.setFault("media_out", true);
+    sim.receive(label);
+    sim.receive(Uint8Array.of(0x1d, 0x49, 0x44)); // GS I 68: serial number
+    expect(replies).toEqual([]);
+    sim.setFault("media_out", false);
+    expect(printed).toHaveLength(1);
+    expect(String.fromCharCode(...replies)).toBe("_X5SIM000001\0");
   });
 
   it("garbage before the reply is a protocol error; silence gives no reply", () => {

@@ -2,16 +2,21 @@ import { describe, expect, it } from "vitest";
 import { zebraZpl } from "../../../drivers/zebra-zpl/index.ts";
 import { createZplSimulator } from "../../../drivers/zebra-zpl/simulator.ts";
 import type { Transport } from "../../../drivers/transport.ts";
+import { escpos as escposDriver } from "../../../drivers/escpos/index.ts";
+import { createEscposSimulator } from "../../../drivers/escpos/simulator.ts";
 import { createDeviceRuntime } from "../../../src/devices/runtime.ts";
 import { silentLogger } from "../../../src/log.ts";
 import { createMemoryTransport } from "../../../src/simulators/memory.ts";
 
-function setup(expectedIdentity?: { serial: string }) {
+function setup(
+  expectedIdentity?: { serial: string },
+  opts: { identityTimeoutMs?: number; serialNumber?: string } = {},
+) {
   const quarantines: string[] = [];
   let lifted = 0;
   const ref: { m?: ReturnType<typeof createMemoryTransport> } = {};
   const sim = createZplSimulator({
-    serialNumber: "99J204600001",
+    serialNumber: opts.serialNumber ?? "99J204600001",
     sink: { reply: (b) => ref.m?.deliver(b), printed: () => undefined },
   });
   const m = createMemoryTransport({ receive: (c) => sim.receive(c) });
@@ -45,6 +50,7 @@ function setup(expectedIdentity?: { serial: string }) {
     logger: silentLogger(),
     onChange: () => undefined,
     ...(expectedIdentity && { expectedIdentity }),
+    ...(opts.identityTimeoutMs !== undefined && { identityTimeoutMs: opts.identityTimeoutMs }),
     onQuarantine: (q) => quarantines.push(q.reason),
     onQuarantineLifted: () => lifted++,
   });
@@ -66,16 +72,116 @@ describe("device runtime", () => {
     await rt.stop();
   });
 
-  it("quarantines an unreadable identity and lifts it when a later poll reads the registered unit", async () => {
+  it("an unanswered identity on connect is pending (jobs held, no quarantine); a later poll reads it", async () => {
     const { rt, sim, quarantines, lifted } = setup({ serial: "99J204600001" });
     sim.setSilent(true);
+    expect((await rt.queryStatus()).conditions).toContain("identity_pending");
+    expect(quarantines).toEqual([]);
+    expect(rt.quarantine()).toBeUndefined();
+    expect(rt.identityPending?.()).toBeDefined();
+    sim.setSilent(false);
+    const s = await rt.queryStatus();
+    expect(s.conditions).not.toContain("identity_pending");
+    expect(rt.identityPending?.()).toBeUndefined();
+    expect(quarantines).toEqual([]);
+    expect(lifted()).toBe(0);
+    await rt.stop();
+  });
+
+  it("another serial on connect is quarantined at once, without a pending wait", async () => {
+    const { rt, quarantines } = setup(
+      { serial: "99J204600001" },
+      { identityTimeoutMs: 3_600_000, serialNumber: "99J204699999" },
+    );
+    const s = await rt.queryStatus();
+    expect(quarantines).toEqual(["serial_mismatch"]);
+    expect(rt.identityPending?.()).toBeUndefined();
+    expect(s.conditions).not.toContain("identity_pending");
+    await rt.stop();
+  });
+
+  it("a device whose status answers ready but whose identity stays silent is quarantined after the timeout", async () => {
+    // An ESC/POS printer that supports none of GS I 67/68/65 (it ignores them) but answers
+    // DLE EOT: ready, yet never identified.
+    const ref: { m?: ReturnType<typeof createMemoryTransport> } = {};
+    const sim = createEscposSimulator(
+      { reply: (b) => ref.m?.deliver(b), printed: () => undefined },
+      { model: null, serial: null, firmware: null },
+    );
+    const m = createMemoryTransport({ receive: (c) => sim.receive(c) });
+    ref.m = m;
+    let now = 1_000_000;
+    const quarantines: string[] = [];
+    const rt = createDeviceRuntime({
+      id: "e1",
+      driver: escposDriver,
+      profile: { dpi: 203, widthMm: 80, heightMm: 100 },
+      transport: m.transport,
+      statusPollMs: 60_000,
+      statusTimeoutMs: 50,
+      clock: () => now,
+      logger: silentLogger(),
+      onChange: () => undefined,
+      expectedIdentity: { serial: "X5SIM000001" },
+      identityTimeoutMs: 10_000,
+      onQuarantine: (q) => quarantines.push(q.reason),
+    });
+    expect((await rt.queryStatus()).conditions).toEqual(["identity_pending"]);
+    now += 9_000;
     await rt.queryStatus();
+    // Out of paper for a long while: the clock only runs while the status says ready.
+    sim.setFault("media_out", true);
+    now += 60_000;
+    expect((await rt.queryStatus()).conditions).toEqual(["identity_pending", "media_out"]);
+    expect(quarantines).toEqual([]);
+    sim.setFault("media_out", false);
+    await rt.queryStatus();
+    now += 9_999;
+    await rt.queryStatus();
+    expect(quarantines).toEqual([]);
+    now += 1;
+    const s = await rt.queryStatus();
     expect(quarantines).toEqual(["identity_unreadable"]);
     expect(rt.quarantine()?.reason).toBe("identity_unreadable");
-    sim.setSilent(false);
-    await rt.queryStatus();
-    expect(rt.quarantine()).toBeUndefined();
-    expect(lifted()).toBe(1);
+    expect(rt.identityPending?.()).toBeUndefined();
+    expect(s.conditions).toEqual([]);
+    await rt.stop();
+  });
+
+  it("an ESC/POS printer out of paper at connect answers GS I only once paper is loaded: pending, then verified", async () => {
+    const ref: { m?: ReturnType<typeof createMemoryTransport> } = {};
+    const sim = createEscposSimulator({
+      reply: (b) => ref.m?.deliver(b),
+      printed: () => undefined,
+    });
+    const m = createMemoryTransport({ receive: (c) => sim.receive(c) });
+    ref.m = m;
+    const quarantines: string[] = [];
+    const rt = createDeviceRuntime({
+      id: "e2",
+      driver: escposDriver,
+      profile: { dpi: 203, widthMm: 80, heightMm: 100 },
+      transport: m.transport,
+      statusPollMs: 60_000,
+      statusTimeoutMs: 50,
+      clock: Date.now,
+      logger: silentLogger(),
+      onChange: () => undefined,
+      expectedIdentity: { model: "TM-T88", serial: "X5SIM000001" },
+      identityTimeoutMs: 1,
+      onQuarantine: (q) => quarantines.push(q.reason),
+    });
+    sim.setFault("media_out", true);
+    for (let i = 0; i < 3; i++)
+      expect((await rt.queryStatus()).conditions).toEqual(["identity_pending", "media_out"]);
+    // Loading paper makes the printer work through its buffer: the connect's GS I is answered
+    // now, late, and its blocks must not upset the next status exchange.
+    sim.setFault("media_out", false);
+    const s = await rt.queryStatus();
+    expect(s.conditions).toEqual([]);
+    expect(s.state).toBe("ready");
+    expect(rt.identityPending?.()).toBeUndefined();
+    expect(quarantines).toEqual([]);
     await rt.stop();
   });
 
