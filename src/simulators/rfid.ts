@@ -3,7 +3,7 @@
  * field, its fault switches, and the tag-memory files `<dataDir>/sim/<device>/<n>.json` (the
  * whole field's memory after each write or lock, n counting on from the files already there).
  */
-import { mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { blankTag, createTagField, type TagField } from "../../drivers/rfid/tag-field.ts";
@@ -134,6 +134,22 @@ export function createHostedZplRfid(
 } {
   const field = createTagField(/RFID/i.test(model ?? "") ? [blankTag({ serial: 1 })] : []);
   const files = createTagMemoryFiles(dir);
-  const simulator = createZplRfidSimulator({ sink, field, onTagMemory: (b) => files.write(b) });
+  // The label odometer (odometer.total_label_count) outlives the process, as a printer's
+  // non-volatile counter outlives a power cycle: read at start, written synchronously on every
+  // print before the label's own file, so the count never runs behind what came out.
+  const odometer = join(dir, "odometer");
+  const labelCount = existsSync(odometer) ? Number(readFileSync(odometer, "utf8")) || 0 : 0;
+  const simulator: ZplRfidSimulator = createZplRfidSimulator({
+    sink: {
+      reply: (b) => sink.reply(b),
+      printed: (f) => {
+        writeFileSync(odometer, String(simulator.state().labelCount));
+        sink.printed(f);
+      },
+    },
+    field,
+    labelCount,
+    onTagMemory: (b) => files.write(b),
+  });
   return { simulator, field, files };
 }
