@@ -28,6 +28,11 @@ export const ERROR_CODES = {
     retryable: true,
     summary: "another gateway claimed the device with a higher epoch; retry, its owner answers",
   },
+  handback_incomplete: {
+    retryable: false,
+    summary:
+      "the current owner did not go offline after a handback claim; the gateway stays a standby",
+  },
   pool_claim_unavailable: {
     retryable: true,
     summary:

@@ -31,8 +31,11 @@ export const HANDBACK_ACTION = "cluster.handback";
  */
 export const WATCH_SESSION_S = 3600;
 
-/** How long a handback waits for the current owner to go offline after it was fenced (ms). */
-const HANDBACK_FENCE_WAIT_MS = 60_000;
+/**
+ * How long a handback waits for the current owner to go offline after it was fenced (ms): it
+ * exits as soon as its watch connection sees the claim, so a few times the grace period.
+ */
+const handbackWaitMs = (graceS: number) => Math.max(5000, 3 * graceS * 1000);
 
 interface StateDoc {
   owner?: string;
@@ -208,116 +211,135 @@ export async function runCluster(config: Config, logger: Logger): Promise<Gatewa
         .publish(t.gatewayResponse(HANDBACK_ACTION), JSON.stringify(body), {})
         .catch((e: unknown) => log.warn({ err: e }, "handback response not published"));
     };
-    const reason = await new Promise<"grace" | { transaction?: string; operator: string }>(
-      (done) => {
-        let timer: NodeJS.Timeout | undefined;
-        const check = () => {
-          const offline = watchedState === undefined || watchedState.state !== "online";
-          if (!offline) {
-            if (timer) clearTimeout(timer);
-            timer = undefined;
-          } else if (!timer) {
-            timer = setTimeout(() => done("grace"), config.cluster.grace_s * 1000);
-          }
-        };
-        onWatchedState = check;
-        check();
-        onHandback = async (payload) => {
-          let transaction: string | undefined;
-          try {
-            const req = JSON.parse(payload.toString()) as Record<string, unknown>;
-            if (typeof req !== "object" || req === null || Array.isArray(req))
-              throw new Error("not an object");
-            if (typeof req["transaction"] === "string" && req["transaction"].length <= 128)
-              transaction = req["transaction"];
-            if (configuredStandby)
-              throw new CodedError(
-                "invalid_request",
-                "a configured standby takes over only when its owner stayed offline past grace_s",
-              );
-            const operator = req["operator"];
-            if (typeof operator !== "string")
-              throw new CodedError("invalid_request", "operator: a supervisor's id is required", {
-                path: "operator",
-              });
-            // The operator's own credential (README "Management requests"), then the role.
-            await authorize(HANDBACK_ACTION, req);
-            if (!operators.isActive(operator, ["supervisor", "admin"]))
-              throw new CodedError("not_authorized", "operator: not an active supervisor", {
-                path: "operator",
-              });
-            if (onHandback === undefined) return; // a second request while the first one runs
-            if (timer) clearTimeout(timer);
-            onHandback = undefined;
-            done({ operator, ...(transaction !== undefined && { transaction }) });
-          } catch (e) {
-            const err = isCodedError(e)
-              ? e
-              : new CodedError("invalid_request", "request: expected a JSON object", {
-                  path: "(root)",
+    // Until the owner stays offline past grace_s, or a handback whose fencing took effect.
+    for (;;) {
+      const reason = await new Promise<"grace" | { transaction?: string; operator: string }>(
+        (done) => {
+          let timer: NodeJS.Timeout | undefined;
+          const check = () => {
+            const offline = watchedState === undefined || watchedState.state !== "online";
+            if (!offline) {
+              if (timer) clearTimeout(timer);
+              timer = undefined;
+            } else if (!timer) {
+              timer = setTimeout(() => done("grace"), config.cluster.grace_s * 1000);
+            }
+          };
+          onWatchedState = check;
+          check();
+          onHandback = async (payload) => {
+            let transaction: string | undefined;
+            try {
+              const req = JSON.parse(payload.toString()) as Record<string, unknown>;
+              if (typeof req !== "object" || req === null || Array.isArray(req))
+                throw new Error("not an object");
+              if (typeof req["transaction"] === "string" && req["transaction"].length <= 128)
+                transaction = req["transaction"];
+              if (configuredStandby)
+                throw new CodedError(
+                  "invalid_request",
+                  "a configured standby takes over only when its owner stayed offline past grace_s",
+                );
+              const operator = req["operator"];
+              if (typeof operator !== "string")
+                throw new CodedError("invalid_request", "operator: a supervisor's id is required", {
+                  path: "operator",
                 });
-            log.warn({ code: err.code }, "handback refused");
-            respond({
-              status: "error",
-              error: err.toReply(),
-              ...(transaction !== undefined && { transaction }),
-            });
-          }
-        };
-      },
-    );
-    onWatchedState = undefined;
-    onHandback = undefined;
+              // The operator's own credential (README "Management requests"), then the role.
+              await authorize(HANDBACK_ACTION, req);
+              if (!operators.isActive(operator, ["supervisor", "admin"]))
+                throw new CodedError("not_authorized", "operator: not an active supervisor", {
+                  path: "operator",
+                });
+              if (onHandback === undefined) return; // a second request while the first one runs
+              if (timer) clearTimeout(timer);
+              onHandback = undefined;
+              done({ operator, ...(transaction !== undefined && { transaction }) });
+            } catch (e) {
+              const err = isCodedError(e)
+                ? e
+                : new CodedError("invalid_request", "request: expected a JSON object", {
+                    path: "(root)",
+                  });
+              log.warn({ code: err.code }, "handback refused");
+              respond({
+                status: "error",
+                error: err.toReply(),
+                ...(transaction !== undefined && { transaction }),
+              });
+            }
+          };
+        },
+      );
+      onWatchedState = undefined;
+      onHandback = undefined;
+      minEpoch =
+        Math.max(watchedState?.epoch ?? 0, ...[...states.values()].map((s) => s.epoch ?? 0)) + 1;
+      // From here on the gateway's own events (epoch >= minEpoch) are not the old owner's.
+      ledger.recordBelow(minEpoch);
+      if (reason === "grace") {
+        log.warn(
+          { owner: standbyFor, epoch: minEpoch, devices: owned, ledger: ledger.size },
+          "owner offline past the grace period; claiming its devices",
+        );
+        break;
+      } else {
+        // Fence first: the current owner sees the higher epoch and exits (code 3); only once it
+        // is offline does this gateway dispatch. Its late job events are still recorded.
+        log.warn(
+          { owner: standbyFor, epoch: minEpoch, devices: owned, operator: reason.operator },
+          "handback: claiming the devices back from the current owner",
+        );
+        for (const d of owned) {
+          audit({
+            action: "cluster.handback",
+            outcome: "ok",
+            operator: reason.operator,
+            device: d,
+            reason: `from:${standbyFor}:epoch:${minEpoch}`,
+          });
+          watch.publishRetained(t.deviceState(d), JSON.stringify({ owner: me, epoch: minEpoch }));
+        }
+        const waitMs = handbackWaitMs(config.cluster.grace_s);
+        const offline = await new Promise<boolean>((done) => {
+          const timer = setTimeout(() => done(false), waitMs);
+          const check = () => {
+            if (watchedState?.state === "online") return;
+            clearTimeout(timer);
+            done(true);
+          };
+          onWatchedState = check;
+          check();
+        });
+        onWatchedState = undefined;
+        if (!offline) {
+          // Serving now would put two gateways on the device topics. The claim stays published:
+          // the owner exits when it sees it, and then the grace period hands the devices over.
+          log.error(
+            { owner: standbyFor, waited_ms: waitMs },
+            "handback: the current owner is still online after its fencing; still standing by",
+          );
+          const err = new CodedError(
+            "handback_incomplete",
+            `the current owner ${standbyFor} did not go offline within ${waitMs} ms of the claim; this gateway stays a standby and takes over once it is offline`,
+          );
+          respond({
+            status: "error",
+            error: err.toReply(),
+            ...(reason.transaction !== undefined && { transaction: reason.transaction }),
+          });
+          continue;
+        }
+        respond({
+          status: "ok",
+          data: { from: standbyFor, epoch: minEpoch, devices: owned },
+          ...(reason.transaction !== undefined && { transaction: reason.transaction }),
+        });
+        break;
+      }
+    }
     process.off("SIGTERM", quit);
     process.off("SIGINT", quit);
-    minEpoch =
-      Math.max(watchedState?.epoch ?? 0, ...[...states.values()].map((s) => s.epoch ?? 0)) + 1;
-    // From here on the gateway's own events (epoch >= minEpoch) are not the old owner's.
-    ledger.recordBelow(minEpoch);
-    if (reason === "grace") {
-      log.warn(
-        { owner: standbyFor, epoch: minEpoch, devices: owned, ledger: ledger.size },
-        "owner offline past the grace period; claiming its devices",
-      );
-    } else {
-      // Fence first: the current owner sees the higher epoch and exits (code 3); only once it
-      // is offline does this gateway dispatch. Its late job events are still recorded.
-      log.warn(
-        { owner: standbyFor, epoch: minEpoch, devices: owned, operator: reason.operator },
-        "handback: claiming the devices back from the current owner",
-      );
-      for (const d of owned) {
-        audit({
-          action: "cluster.handback",
-          outcome: "ok",
-          operator: reason.operator,
-          device: d,
-          reason: `from:${standbyFor}:epoch:${minEpoch}`,
-        });
-        watch.publishRetained(t.deviceState(d), JSON.stringify({ owner: me, epoch: minEpoch }));
-      }
-      const offline = await new Promise<boolean>((done) => {
-        const timer = setTimeout(() => done(false), HANDBACK_FENCE_WAIT_MS);
-        const check = () => {
-          if (watchedState?.state === "online") return;
-          clearTimeout(timer);
-          done(true);
-        };
-        onWatchedState = check;
-        check();
-      });
-      onWatchedState = undefined;
-      if (!offline)
-        log.error(
-          { owner: standbyFor, waited_ms: HANDBACK_FENCE_WAIT_MS },
-          "handback: the previous owner is still online after its fencing; serving anyway",
-        );
-      respond({
-        status: "ok",
-        data: { from: standbyFor, epoch: minEpoch, devices: owned, previous_offline: offline },
-        ...(reason.transaction !== undefined && { transaction: reason.transaction }),
-      });
-    }
   }
   // The epoch the gateway starts with is at least this: its own events from here on are not
   // recorded (an owner's ledger holds only what another gateway did with its devices).

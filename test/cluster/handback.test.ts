@@ -26,7 +26,7 @@ const until = async (cond: () => boolean, what: string, timeoutMs = 60_000) => {
 interface Response {
   status?: string;
   transaction?: string;
-  data?: { epoch?: number; from?: string; previous_offline?: boolean };
+  data?: { epoch?: number; from?: string };
   error?: { code?: string; reason?: string };
 }
 
@@ -182,7 +182,6 @@ describe("handback to a recovered owner", () => {
       const ok = await sup.request("gw1", { operator: "S0001", credential: "s0001-secret-pw" });
       expect(ok.status).toBe("ok");
       expect(ok.data?.from).toBe("gw2");
-      expect(ok.data?.previous_offline).toBe(true);
       expect(ok.data?.epoch).toBeGreaterThan(taken.epoch!);
       expect(await gw2Exit).toBe(3);
       expect(gw2.log).toContain("fenced: another gateway claimed the device");
@@ -233,6 +232,63 @@ describe("handback to a recovered owner", () => {
 
       // A configured standby never hands back to itself.
       expect((await sup.request("gw2", { operator: "S0001" })).error?.code).toBe("invalid_request");
+    },
+  );
+
+  it(
+    "does not serve while the current owner stays online after the claim; takes over once it is offline",
+    { timeout: 90_000 },
+    async () => {
+      const broker = new Mosquitto(await freePort());
+      await broker.start();
+      cleanup.push(() => broker.stop());
+      const url = `mqtt://127.0.0.1:${broker.port}`;
+      const printer = await PrinterProcess.start(join(dir, "printed-b.log"));
+      cleanup.push(() => printer.stop());
+      // An owner that never stands down (its watch connection is gone, say): gw8, online.
+      const gw8 = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: "gw8-stuck" });
+      cleanup.push(() => gw8.endAsync());
+      await gw8.publishAsync(
+        "labelgate/demo/gateway/gw8/state",
+        JSON.stringify({ state: "online", epoch: 5 }),
+        { qos: 1, retain: true },
+      );
+      await gw8.publishAsync(
+        "labelgate/demo/device/zpl-1/state",
+        JSON.stringify({ owner: "gw8", epoch: 5 }),
+        { qos: 1, retain: true },
+      );
+      const db = openDatabase(join(dir, "gw1b", "labelgate.db"));
+      await createOperatorStore(db).add("S0001", "supervisor", Date.now(), "s0001-secret-pw");
+      db.close();
+      writeClusterConfig(join(dir, "gw1b.yaml"), {
+        url,
+        printerPort: printer.port,
+        graceS: 1,
+        gateway: "gw1",
+        dataDir: join(dir, "gw1b"),
+        role: "owner",
+      });
+      const gw1 = new GatewayProcess(join(dir, "gw1b.yaml"));
+      cleanup.push(() => gw1.kill("SIGTERM"));
+      gw1.start();
+      await gw1.waitFor("standing down");
+      await gw1.waitFor('"standby watching"');
+      const sup = await supervisor(url);
+      cleanup.push(() => sup.end());
+      const r = await sup.request("gw1", { operator: "S0001", credential: "s0001-secret-pw" });
+      expect(r.error?.code).toBe("handback_incomplete");
+      expect(gw1.log).toContain("still standing by");
+      expect(gw1.log).not.toContain('"gateway started"');
+      // The stuck owner goes away: after the grace period gw1 takes over.
+      await gw8.publishAsync(
+        "labelgate/demo/gateway/gw8/state",
+        JSON.stringify({ state: "offline", epoch: 5 }),
+        { qos: 1, retain: true },
+      );
+      await gw1.waitFor("claiming its devices");
+      await gw1.waitFor('"gateway started"');
+      expect((await deviceState(url, "zpl-1")).owner).toBe("gw1");
     },
   );
 });
