@@ -6,6 +6,7 @@ export default tseslint.config(
       "node_modules/**",
       "data/**",
       "bin/**",
+      "dist/**",
       "coverage/**",
       "vitest.config.ts",
       "eslint.config.js",
