@@ -24,7 +24,7 @@ import type { Reply } from "./jobs/ports.ts";
 import { recoverUnfinished } from "./jobs/recovery.ts";
 import { createAskDevice } from "./jobs/ask-device.ts";
 import type { Logger } from "./log.ts";
-import { startEmbeddedBroker, type EmbeddedBroker } from "./mqtt/broker.ts";
+import type { EmbeddedBroker } from "./mqtt/broker.ts";
 import { connectMqtt, type MqttConnection } from "./mqtt/connection.ts";
 import { topics as makeTopics } from "./mqtt/topics.ts";
 import { createRequestResponse } from "./mqtt/v5.ts";
@@ -140,6 +140,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let broker: EmbeddedBroker | undefined;
   const useEmbedded = config.mqtt.url === undefined || config.mqtt.embedded.enabled;
   if (useEmbedded && config.mqtt.url === undefined) {
+    // aedes loads only for the embedded broker (README "Performance").
+    const { startEmbeddedBroker } = await import("./mqtt/broker.ts");
     broker = await startEmbeddedBroker({
       host: config.mqtt.embedded.host,
       port: config.mqtt.embedded.port,
@@ -420,7 +422,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     event: sendEvent,
     clock,
     logger,
-    enqueue: (d, j) => deviceManager.enqueue(d, j),
+    enqueue: (d, j, pool) => deviceManager.enqueue(d, j, pool),
     askDevice: createAskDevice({ devices, inbox, timeoutMs: 3000, rfid: config.rfid }),
   });
   recoveryDone();

@@ -3,10 +3,20 @@
  * matrix is placed dot for dot, every module an integer number of printer dots, so the bars are
  * exactly as wide as a printer's native barcode with the same module width.
  */
-import bwipjs from "bwip-js";
+import { createRequire } from "node:module";
 import { blit, createBitmap, fillRect, type Bitmap } from "./bitmap.ts";
 import type { BarcodeElement } from "./model.ts";
 import { renderTextBitmap } from "./text.ts";
+
+/**
+ * bwip-js (about 4 MB of heap once loaded), loaded by the first barcode drawn as a bitmap: a
+ * gateway whose printers draw their own barcodes never needs it (README "Performance").
+ */
+let bwip: typeof import("bwip-js") | undefined;
+function loadBwip(): typeof import("bwip-js") {
+  bwip ??= createRequire(import.meta.url)("bwip-js") as typeof import("bwip-js");
+  return bwip;
+}
 
 const BCID: Record<BarcodeElement["symbology"], string> = {
   code128: "code128",
@@ -43,7 +53,7 @@ export function renderBarcodeBitmap(el: BarcodeElement, dpi: number): Bitmap {
     throw new RangeError(`code128 cannot encode the data (${el.data.length} characters)`);
   let raw: unknown;
   try {
-    raw = bwipjs.raw({
+    raw = loadBwip().raw({
       bcid: BCID[el.symbology],
       text: el.data,
       ...(el.symbology === "qrcode" && { eclevel: "Q" }),

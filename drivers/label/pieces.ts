@@ -11,7 +11,7 @@
  * place the rasterized text would; resident Latin fonts are narrower, never wider, in practice.
  * Rotated text is one graphic. Pieces are placed in dots relative to the element's origin.
  */
-import { createCanvas } from "@napi-rs/canvas";
+import { createCanvas } from "./canvas.ts";
 import { blit, createBitmap, getPixel, setPixel, type Bitmap } from "./bitmap.ts";
 import type { TextElement } from "./model.ts";
 import { FONT_FAMILIES, layoutText, renderTextBitmap } from "./text.ts";

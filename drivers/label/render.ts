@@ -4,7 +4,7 @@
  * its pieces ({@link renderTextBitmap}, {@link renderBarcodeBitmap}) for graphics fallbacks, so a
  * fallback prints exactly what the preview shows.
  */
-import { createCanvas } from "@napi-rs/canvas";
+import { createCanvas } from "./canvas.ts";
 import { blit, createBitmap, fillRect, type Bitmap } from "./bitmap.ts";
 import { renderBarcodeBitmap } from "./barcode.ts";
 import type { Label, LabelElement } from "./model.ts";

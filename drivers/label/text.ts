@@ -8,7 +8,8 @@
  * which keeps stroke widths stable at 203 dpi. Bold uses the 700-weight files.
  */
 import { createRequire } from "node:module";
-import { createCanvas, GlobalFonts, type SKRSContext2D } from "@napi-rs/canvas";
+import type { SKRSContext2D } from "@napi-rs/canvas";
+import { createCanvas, loadCanvas } from "./canvas.ts";
 import { createBitmap, rotateBitmap, type Bitmap } from "./bitmap.ts";
 import type { TextElement } from "./model.ts";
 
@@ -26,7 +27,10 @@ export function ensureFonts(): void {
   for (const subset of SUBSETS) {
     for (const weight of [400, 700]) {
       const file = `@fontsource/noto-sans-sc/files/noto-sans-sc-${subset}-${weight}-normal.woff2`;
-      const key = GlobalFonts.registerFromPath(require.resolve(file), `${FAMILY_PREFIX}${subset}`);
+      const key = loadCanvas().GlobalFonts.registerFromPath(
+        require.resolve(file),
+        `${FAMILY_PREFIX}${subset}`,
+      );
       if (key === null) throw new Error(`font file could not be loaded: ${file}`);
     }
   }

@@ -4,7 +4,7 @@
  * data and small functions: the tag profile of a tag type, the upload image, the conditions of a
  * tag record. The HTTP / WebSocket client is in src/transports/oepl-http.ts.
  */
-import { createCanvas } from "@napi-rs/canvas";
+import { createCanvas } from "../label/canvas.ts";
 import {
   TAG_TYPES,
   CAP_COMPRESSION,

@@ -1,5 +1,5 @@
 /** PNG of what an e-paper tag shows: white, black and the tag's colour (red or yellow). */
-import { createCanvas } from "@napi-rs/canvas";
+import { createCanvas } from "../../drivers/label/canvas.ts";
 import type { IndexedImage } from "../../firmware-protocols/oepl/index.ts";
 
 const RGB: Record<"red" | "yellow", [number, number, number]> = {

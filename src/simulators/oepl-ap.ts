@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
-import { Image, createCanvas } from "@napi-rs/canvas";
+import { createCanvas, loadCanvas } from "../../drivers/label/canvas.ts";
 import { WebSocketServer } from "ws";
 import {
   CAP_COMPRESSION,
@@ -77,7 +77,7 @@ async function decodeJpeg(
   h: number,
   colour: string,
 ): Promise<IndexedImage> {
-  const image = new Image();
+  const image = new (loadCanvas().Image)();
   await new Promise<void>((resolve, reject) => {
     image.onload = () => resolve();
     image.onerror = (e) => reject(e);

@@ -10,7 +10,8 @@
 import { mkdirSync, realpathSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { SerialPort } from "serialport";
+import type { SerialPort } from "serialport";
+import { loadSerialPort } from "../transports/serial.ts";
 import type { SimulatorLike, SimulatorSink } from "./tcp-host.ts";
 
 export interface HostSimulatorOnSerialOptions<S extends SimulatorLike> {
@@ -96,7 +97,11 @@ export async function hostSimulatorOnSerial<S extends SimulatorLike>(
       scheduleReopen();
       return;
     }
-    const p = new SerialPort({ path: device, baudRate: o.baudRate ?? 9600, autoOpen: false });
+    const p = new (loadSerialPort())({
+      path: device,
+      baudRate: o.baudRate ?? 9600,
+      autoOpen: false,
+    });
     p.on("error", () => undefined);
     p.open((err) => {
       if (err || closed) {

@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createCanvas } from "@napi-rs/canvas";
+import { createCanvas } from "../../drivers/label/canvas.ts";
 import {
   createWaveshareSimulator,
   type WaveshareSimulator,

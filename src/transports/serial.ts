@@ -1,5 +1,5 @@
 import { realpathSync } from "node:fs";
-import { SerialPort } from "serialport";
+import { createRequire } from "node:module";
 import type { Transport } from "../../drivers/transport.ts";
 import { CodedError } from "../errors.ts";
 
@@ -54,8 +54,19 @@ export interface SerialTransportOptions {
   watchMs?: number;
 }
 
+/**
+ * serialport's `SerialPort`, loaded when the first port is made or listed: its native binding
+ * costs about 10 MB resident in a gateway without serial devices (README "Performance").
+ */
+let serialPortClass: (typeof import("serialport"))["SerialPort"] | undefined;
+export function loadSerialPort(): (typeof import("serialport"))["SerialPort"] {
+  serialPortClass ??= (createRequire(import.meta.url)("serialport") as typeof import("serialport"))
+    .SerialPort;
+  return serialPortClass;
+}
+
 const defaultFactory: SerialPortFactory = (o) =>
-  new SerialPort({ ...o, autoOpen: false }) as unknown as SerialPortLike;
+  new (loadSerialPort())({ ...o, autoOpen: false }) as unknown as SerialPortLike;
 
 /**
  * A serial port (RS-232 / USB-CDC). `open()` opens the port by path each time, so after an
@@ -208,5 +219,5 @@ export interface SerialPortInfo {
 
 /** The serial ports of this machine (USB adapters, on-board UARTs); PTYs are not listed. */
 export function listSerialPorts(): Promise<SerialPortInfo[]> {
-  return SerialPort.list();
+  return loadSerialPort().list();
 }

@@ -28,7 +28,7 @@ import { createAuditReader } from "./audit-query.ts";
 import { createWebBus } from "./bus.ts";
 import { createMetrics } from "./metrics.ts";
 import { createPreviewIndex } from "./preview.ts";
-import { createWebServer, type WebServer } from "./server.ts";
+import type { WebServer } from "./server.ts";
 import type { DeviceView } from "./types.ts";
 import { sse } from "./api-core.ts";
 
@@ -268,6 +268,8 @@ export function createWebSupport(o: WebSupportOptions) {
         },
       };
       const origin = checkpointOrigin(config.site, config.gateway);
+      // Fastify and the console load only when the console is enabled (README "Performance").
+      const { createWebServer } = await import("./server.ts");
       const server = createWebServer({
         http: config.http,
         site: config.site,
