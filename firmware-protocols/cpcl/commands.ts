@@ -5,6 +5,8 @@
  * content may contain neither CR nor LF nor any other control byte: {@link isCarriableText} is
  * the check, and text that fails it is sent as `EG` graphics instead.
  */
+import { encodePrintableAscii } from "../bytes.ts";
+
 export const ESC = 0x1b;
 /** `ESC h` status byte (CPCL PG, "Status"): only outside a `! … PRINT` session. */
 export const STATUS_REQUEST = Uint8Array.of(ESC, 0x68);
@@ -15,15 +17,7 @@ export const ACK_RESET = Uint8Array.of(ESC, 0x4e);
 
 /** A line of program-controlled ASCII (command words, numbers) + CR LF. */
 export function encodeCpclLine(text: string): Uint8Array {
-  const out = new Uint8Array(text.length + 2);
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) throw new RangeError(`non-printable character at index ${i}`);
-    out[i] = c;
-  }
-  out[text.length] = 0x0d;
-  out[text.length + 1] = 0x0a;
-  return out;
+  return encodePrintableAscii(text, [0x0d, 0x0a]);
 }
 
 /** True when content bytes (ASCII or GB 18030) hold no control byte: safe as line data. */

@@ -115,14 +115,5 @@ export function qrCode(data: string, module: number): Uint8Array | undefined {
   );
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+/** The concatenation of `parts` as one new array (firmware-protocols/bytes.ts). */
+export { concatBytes as concat } from "../bytes.ts";

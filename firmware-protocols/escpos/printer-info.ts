@@ -11,6 +11,8 @@
  * by its header: 5Fh has bits 0–1 set, which no `DLE EOT` reply (`0xx1xx10`) or ASB first byte
  * (`0xx1xx00`) has.
  */
+import { concatBytes, encodePrintableAscii } from "../bytes.ts";
+
 export const GS = 0x1d;
 /** `GS I` second byte. */
 export const GS_I = 0x49;
@@ -35,15 +37,9 @@ export const encodeTransmitPrinterId = (n: number): Uint8Array => Uint8Array.of(
 
 /** Device side: the block answering `GS I n` for n = 65–69. */
 export function encodePrinterInfoReply(text: string): Uint8Array {
-  const out: number[] = [PRINTER_INFO_HEADER];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) throw new RangeError(`non-printable character at index ${i}`);
-    out.push(c);
-  }
-  if (out.length - 1 > MAX_PRINTER_INFO) throw new RangeError("printer information too long");
-  out.push(NUL);
-  return Uint8Array.from(out);
+  const info = encodePrintableAscii(text);
+  if (info.length > MAX_PRINTER_INFO) throw new RangeError("printer information too long");
+  return concatBytes([Uint8Array.of(PRINTER_INFO_HEADER), info, Uint8Array.of(NUL)]);
 }
 
 export type PrinterInfoEvent =

@@ -8,6 +8,8 @@
  * backslash cannot be carried safely: {@link encodeTsplString} refuses it and the compiler sends
  * such text as a BITMAP instead.
  */
+import { concatBytes as concat, encodePrintableAscii as ascii } from "../bytes.ts";
+
 export const ESC = 0x1b;
 export const CR = 0x0d;
 export const LF = 0x0a;
@@ -20,16 +22,6 @@ export const STATUS_REQUEST = Uint8Array.of(ESC, 0x21, 0x3f);
 export const EXTENDED_STATUS_REQUEST = Uint8Array.of(ESC, 0x21, 0x53);
 /** `ESC ! R` — reset the printer (TSPL PM, "<ESC>!R"). */
 export const RESET_REQUEST = Uint8Array.of(ESC, 0x21, 0x52);
-
-function ascii(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7e || c < 0x20) throw new RangeError(`non-printable character at index ${i}`);
-    out[i] = c;
-  }
-  return out;
-}
 
 /** A command line: `NAME p1,p2,…` CR LF. Parameters are program-controlled numbers and tokens. */
 export function encodeTsplCommand(name: string, ...params: Array<string | number>): Uint8Array {
@@ -92,17 +84,8 @@ export function encodeTsplBitmap(
   return concat([head.subarray(0, head.length - 2), ascii(","), data, Uint8Array.of(CR, LF)]);
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+/** The concatenation of `parts` as one new array (firmware-protocols/bytes.ts). */
+export { concat };
 
 /** File names this codebase stores: 1–8 of `A-Z 0-9 _` and `.BMP` (TSPL PM: 8.3, case sensitive). */
 const FILE_NAME = /^[A-Z0-9_]{1,8}\.BMP$/;

@@ -13,6 +13,7 @@
  * Both are sent with CR LF, so a line-based firmware takes them as commands and a token-based
  * one sees an empty line after `~!T`.
  */
+import { encodePrintableAscii } from "../bytes.ts";
 import { CR, LF } from "./commands.ts";
 
 /** `~!T` CR LF: the model name. */
@@ -71,18 +72,9 @@ export function createTsplLineDecoder(): { push(chunk: Uint8Array): TsplLineEven
   };
 }
 
-const asciiLine = (text: string, end: number[]): Uint8Array => {
-  const out: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) throw new RangeError(`non-printable character at index ${i}`);
-    out.push(c);
-  }
-  return Uint8Array.from([...out, ...end]);
-};
-
 /** Device side: the `~!T` reply, the model name and CR. */
-export const encodeModelNameReply = (model: string): Uint8Array => asciiLine(model, [CR]);
+export const encodeModelNameReply = (model: string): Uint8Array =>
+  encodePrintableAscii(model, [CR]);
 
 /** Device side: what `OUT` sends for a string value, the text and CR LF. */
-export const encodeOutReply = (text: string): Uint8Array => asciiLine(text, [CR, LF]);
+export const encodeOutReply = (text: string): Uint8Array => encodePrintableAscii(text, [CR, LF]);

@@ -82,18 +82,7 @@ export function decodeLatin1(bytes: Uint8Array, start = 0, end = bytes.length): 
   return s;
 }
 
-/** The concatenation of `parts` as one new array. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export { concatBytes } from "../bytes.ts";
 
 /** A growable byte buffer: amortized O(1) appends, one copy on `take()`. */
 export interface ByteBuffer {

@@ -15,15 +15,12 @@
  * this codec and the simulator agree on until checked on a printer.
  */
 
+import { decodeLatin1 } from "./bytes.ts";
+
 const ascii = (s: string): Uint8Array => {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0x7f;
   return out;
-};
-const text = (b: Uint8Array): string => {
-  let s = "";
-  for (const x of b) s += String.fromCharCode(x);
-  return s;
 };
 
 export interface ZplRfidEncode {
@@ -102,7 +99,7 @@ export function createZplRfidReader(): { push(chunk: Uint8Array): ZplRfidEvent[]
   const re = /EPC=([0-9A-Fa-f]{4,64})\r\n|_([+-]),([0-9]{1,2})_|"([^"\r\n]{0,64})"/g;
   return {
     push(chunk) {
-      buf += text(chunk);
+      buf += decodeLatin1(chunk);
       const events: ZplRfidEvent[] = [];
       let consumed = 0;
       re.lastIndex = 0;
