@@ -96,6 +96,8 @@ export interface LabelgateOptions {
   logLevel?: string;
   /** Where the data dir goes (default `dir`); `/dev/shm/…` makes fsync nearly free (not durable). */
   dataDirRoot?: string;
+  /** Environment of the daemon (default: the runner's), e.g. `LABELGATE_TSX=1` (bin/labelgate.js). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -141,13 +143,11 @@ export async function startLabelgate(
   // BENCH_CPU_PROF_DIR=dir: the daemon writes a V8 CPU profile there when it stops.
   const prof = process.env["BENCH_CPU_PROF_DIR"];
   const flags = prof !== undefined ? ["--cpu-prof", "--cpu-prof-dir", prof] : [];
-  const child = spawnProc(process.execPath, [
-    ...flags,
-    join(REPO_ROOT, "bin/labelgate.js"),
-    "start",
-    "--config",
-    file,
-  ]);
+  const child = spawnProc(
+    process.execPath,
+    [...flags, join(REPO_ROOT, "bin/labelgate.js"), "start", "--config", file],
+    o.env !== undefined ? { env: o.env } : {},
+  );
   try {
     await Promise.race([
       online,
