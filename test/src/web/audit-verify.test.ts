@@ -2,10 +2,12 @@
  * The console's chain verification runs in a worker thread: while it scans, the event loop (MQTT,
  * devices, HTTP) keeps turning; its result is the in-thread verification's.
  */
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { verifyAuditLog, verifyAuditLogOffThread } from "../../../src/audit/verify.ts";
 import { openDatabase, type Db } from "../../../src/db/open.ts";
 import { createAuditReader } from "../../../src/web/audit-query.ts";
+import { Session, startWebTestGateway } from "../../helpers/web.ts";
 import { makeFixture, sampleInput, tamper, type Fixture } from "../audit/helpers.ts";
 
 let f: Fixture | undefined;
@@ -87,5 +89,41 @@ describe("off-thread verification", () => {
     const c = await reader.verify(30_000);
     expect(runs).toBe(2);
     expect(c.at).toBe(new Date(now).toISOString());
+  });
+
+  it("a running gateway's console reports a changed record and raises one alert, not one per verification", async () => {
+    const g = await startWebTestGateway();
+    try {
+      await g.addOperator("S0001", "supervisor", "sup-pass-1");
+      const s = new Session(g.web);
+      expect((await s.login("S0001", "sup-pass-1")).status).toBe(200);
+      const fresh = (await (await s.get("/api/v1/audit/verify")).json()) as {
+        data: { result: { ok: boolean } };
+      };
+      expect(fresh.data.result.ok).toBe(true);
+      tamper(
+        join(g.dataDir, "labelgate.db"),
+        "UPDATE audit_log SET outcome = 'error' WHERE seq = 1",
+      );
+      const bad = (await (await s.get("/api/v1/audit/verify")).json()) as {
+        data: { result: unknown };
+      };
+      expect(bad.data.result).toMatchObject({
+        ok: false,
+        records: 0,
+        firstBad: { seq: 1, reason: "hash_mismatch" },
+      });
+      // The audit page shows the result just computed.
+      expect(await (await s.get("/console/audit")).text()).toContain('data-ok="false"');
+      await s.get("/api/v1/audit/verify"); // still failing: no second alert
+      const alerts = (await (await s.get("/api/v1/alerts")).json()) as {
+        data: Array<{ type: string; detail: Record<string, unknown> }>;
+      };
+      const raised = alerts.data.filter((a) => a.type === "audit_verify_failed");
+      expect(raised).toHaveLength(1);
+      expect(raised[0]?.detail).toEqual({ seq: 1, reason: "hash_mismatch" });
+    } finally {
+      await g.stop();
+    }
   });
 });
