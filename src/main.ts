@@ -422,7 +422,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     event: sendEvent,
     clock,
     logger,
-    enqueue: (d, j) => deviceManager.enqueue(d, j),
+    enqueue: (d, j, pool) => deviceManager.enqueue(d, j, pool),
     askDevice: createAskDevice({ devices, inbox, timeoutMs: 3000, rfid: config.rfid }),
   });
   recoveryDone();

@@ -53,7 +53,11 @@ export interface DeviceManager {
   description(id: string): Record<string, unknown> | undefined;
   /** The retained `gateway/{gw}/devices` document. */
   inventory(): Array<Record<string, unknown>>;
-  enqueue(device: string, jobId: string): void;
+  /**
+   * Hands `jobId` to `device`'s queue. `pool`: the job came through that pool (the inbox's
+   * `pool`, given by recovery after a restart), so it may move to a healthy sibling.
+   */
+  enqueue(device: string, jobId: string, pool?: string): void;
   /** Publishes the state document of `id` again (after a command changed it). */
   republish(id: string): void;
   start(): void;
@@ -239,7 +243,8 @@ export async function createDeviceManager(o: DeviceManagerOptions): Promise<Devi
         ...(d.pool !== undefined && { pool: d.pool }),
         owner: config.gateway,
       })),
-    enqueue: (device, jobId) => {
+    enqueue: (device, jobId, pool) => {
+      if (pool !== undefined) pools.markPoolJob(jobId);
       queues.get(device)?.enqueue(jobId);
       pools.placed(device, jobId);
     },

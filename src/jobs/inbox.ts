@@ -47,6 +47,11 @@ export interface InboxJob {
   replyTo: string | undefined;
   transaction: string | undefined;
   outcome: StoredOutcome | undefined;
+  /**
+   * The pool the job was addressed to (`pool/{pool}/job`), else undefined: a pool job may move
+   * to a healthy sibling while it waits, also after a restart.
+   */
+  pool: string | undefined;
 }
 
 export interface Sealer {
@@ -67,6 +72,7 @@ export interface JobRow {
   reply_to: string | null;
   txn: string | null;
   outcome: string | null;
+  pool: string | null;
 }
 
 const SCHEMA = `
@@ -83,7 +89,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   updated_at   INTEGER NOT NULL,
   reply_to     TEXT,
   txn          TEXT,
-  outcome      TEXT
+  outcome      TEXT,
+  pool         TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_device_state ON jobs(device, state, seq);
 CREATE TABLE IF NOT EXISTS device_dispatch (
@@ -114,7 +121,20 @@ export interface DispatchMark {
 
 /** The columns of {@link JobRow}, for readers of the `jobs` table (the console's job list too). */
 export const JOB_COLUMNS =
-  "job_id, seq, device, kind, state, content_hash, received_at, expires_at, reply_to, txn, outcome";
+  "job_id, seq, device, kind, state, content_hash, received_at, expires_at, reply_to, txn, outcome, pool";
+
+/**
+ * Brings a `jobs` table made by an older version up to {@link SCHEMA}: columns added since are
+ * added (nullable, so existing rows read as before). `CREATE TABLE IF NOT EXISTS` leaves an
+ * existing table as it was, hence this step.
+ */
+function migrateJobs(db: Database): void {
+  const have = new Set(
+    (db.prepare("PRAGMA table_info(jobs)").all() as Array<{ name: string }>).map((c) => c.name),
+  );
+  // The pool of a job addressed to `pool/{pool}/job` (issue #4 §4, durable pool membership).
+  if (!have.has("pool")) db.exec("ALTER TABLE jobs ADD COLUMN pool TEXT");
+}
 
 export function toJob(r: JobRow): InboxJob {
   return {
@@ -129,12 +149,22 @@ export function toJob(r: JobRow): InboxJob {
     replyTo: r.reply_to ?? undefined,
     transaction: r.txn ?? undefined,
     outcome: r.outcome === null ? undefined : (JSON.parse(r.outcome) as StoredOutcome),
+    pool: r.pool ?? undefined,
   };
 }
 
 export interface Inbox {
-  /** Inserts the job; returns false when the `job_id` is already there (nothing written). */
-  insert(env: JobEnvelope, device: string, contentHash: string, now: number): boolean;
+  /**
+   * Inserts the job; returns false when the `job_id` is already there (nothing written). `pool`:
+   * the pool it was addressed to, when it came through `pool/{pool}/job`.
+   */
+  insert(
+    env: JobEnvelope,
+    device: string,
+    contentHash: string,
+    now: number,
+    pool?: string,
+  ): boolean;
   get(jobId: string): InboxJob | undefined;
   envelope(jobId: string): JobEnvelope;
   setState(jobId: string, state: JobState, now: number, outcome?: StoredOutcome): void;
@@ -153,9 +183,10 @@ export interface Inbox {
 
 export function createInbox(db: Database, sealer: Sealer): Inbox {
   db.exec(SCHEMA);
+  migrateJobs(db);
   const insertStmt = db.prepare(
-    `INSERT OR IGNORE INTO jobs (job_id, device, kind, state, content_hash, envelope, received_at, expires_at, updated_at, reply_to, txn, outcome)
-     VALUES (@job_id, @device, @kind, 'accepted', @content_hash, @envelope, @now, @expires_at, @now, @reply_to, @txn, @outcome)`,
+    `INSERT OR IGNORE INTO jobs (job_id, device, kind, state, content_hash, envelope, received_at, expires_at, updated_at, reply_to, txn, outcome, pool)
+     VALUES (@job_id, @device, @kind, 'accepted', @content_hash, @envelope, @now, @expires_at, @now, @reply_to, @txn, @outcome, @pool)`,
   );
   const getStmt = db.prepare<[string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE job_id = ?`);
   const envStmt = db.prepare<[string], { envelope: Buffer }>(
@@ -203,7 +234,7 @@ export function createInbox(db: Database, sealer: Sealer): Inbox {
         at: r.at,
       };
     },
-    insert(env, device, contentHash, now) {
+    insert(env, device, contentHash, now, pool) {
       const sealed = sealer.seal(
         new TextEncoder().encode(JSON.stringify(env)),
         `job:${env.job_id}`,
@@ -219,6 +250,7 @@ export function createInbox(db: Database, sealer: Sealer): Inbox {
         reply_to: env.reply_to ?? null,
         txn: env.transaction ?? null,
         outcome: JSON.stringify({ status: "accepted" } satisfies StoredOutcome),
+        pool: pool ?? null,
       });
       return info.changes === 1;
     },

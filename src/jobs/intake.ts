@@ -1,6 +1,11 @@
 import { createHmac, type KeyObject } from "node:crypto";
 import { CodedError, isCodedError } from "../errors.ts";
-import { isAllowedReplyTopic, parseDeviceJobTopic, type Topics } from "../mqtt/topics.ts";
+import {
+  isAllowedReplyTopic,
+  parseDeviceJobTopic,
+  parsePoolJobTopic,
+  type Topics,
+} from "../mqtt/topics.ts";
 import type { Logger } from "../log.ts";
 import { renderTemplate } from "../templates/index.ts";
 import { parseEnvelope, sniffCorrelation, type JobEnvelope } from "./envelope.ts";
@@ -119,7 +124,12 @@ export function createIntake(d: IntakeDeps) {
       log.debug({ topic }, "message on a topic the intake does not handle");
       return;
     }
-    await take(topicDevice, payload, undefined);
+    // A pool job's pool is stored with it, so it may still move to a sibling after a restart.
+    const pool =
+      d.routePool !== undefined && parseDeviceJobTopic(d.topics, topic) === undefined
+        ? parsePoolJobTopic(d.topics, topic)
+        : undefined;
+    await take(topicDevice, payload, undefined, pool);
   }
 
   /**
@@ -134,6 +144,7 @@ export function createIntake(d: IntakeDeps) {
     topicDevice: string,
     payload: Uint8Array,
     direct: DirectReply | undefined,
+    pool?: string,
   ): Promise<void> {
     if (payload.byteLength > d.maxJobBytes) {
       const c = sniffCorrelation(payload);
@@ -179,7 +190,7 @@ export function createIntake(d: IntakeDeps) {
       direct,
     };
     try {
-      await accept(env, topicDevice, ctx.replyTo, direct);
+      await accept(env, topicDevice, ctx.replyTo, direct, pool);
     } catch (e) {
       reject(asCoded(e), ctx);
     }
@@ -190,6 +201,7 @@ export function createIntake(d: IntakeDeps) {
     device: string,
     reply: string | undefined,
     direct: DirectReply | undefined,
+    pool: string | undefined,
   ): Promise<void> {
     const now = d.clock();
     if (env.reply_to !== undefined && reply === undefined) {
@@ -268,7 +280,7 @@ export function createIntake(d: IntakeDeps) {
         ? tag
         : renderTemplate(env.payload.template ?? "", env.payload.data);
     const inserted = await d.commit(() => {
-      if (!d.inbox.insert(env, device, contentHash, now)) return false;
+      if (!d.inbox.insert(env, device, contentHash, now, pool)) return false;
       d.audit({
         action: "job.accepted",
         outcome: "ok",

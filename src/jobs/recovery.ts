@@ -20,7 +20,8 @@ export async function recoverUnfinished(d: {
   audit: AuditAppend;
   reply: ReplySend;
   event: DeviceEventSend;
-  enqueue: (device: string, jobId: string) => void;
+  /** `pool`: the job came through that pool (inbox `pool`), so it may move to a sibling again. */
+  enqueue: (device: string, jobId: string, pool?: string) => void;
   clock: () => number;
   logger: Logger;
   askDevice?: AskDevice;
@@ -38,7 +39,7 @@ export async function recoverUnfinished(d: {
   }
   for (const job of jobs) {
     if (!inFlight(job)) {
-      d.enqueue(job.device, job.jobId);
+      d.enqueue(job.device, job.jobId, job.pool);
       requeued++;
       continue;
     }
@@ -87,7 +88,7 @@ export async function recoverUnfinished(d: {
         by: "device",
         evidence: v.evidence,
       });
-      d.enqueue(job.device, job.jobId);
+      d.enqueue(job.device, job.jobId, job.pool);
       resolvedByDevice++;
       requeued++;
       continue;
