@@ -5,19 +5,19 @@
  * GB 2312; font 7: 24 dots; others 24), times `SETMAG`; barcodes with bwip-js; `EG` dot for dot.
  */
 import { blit, createBitmap, fillRect, type Bitmap } from "../label/bitmap.ts";
-import { renderBarcodeBitmap } from "../label/barcode.ts";
 import { decodeGbk } from "../label/gb18030.ts";
+import {
+  drawBarcode,
+  latin1,
+  newLabelRecord,
+  strokeBox,
+  type InterpretedLabel,
+} from "../label/interpret.ts";
 import { renderTextBitmap } from "../label/text.ts";
 import { createCpclStreamParser } from "../../firmware-protocols/cpcl/commands.ts";
 
-export interface InterpretedCpclLabel {
-  bitmap: Bitmap;
-  commands: string[];
-  texts: string[];
-  barcodes: string[];
-}
-
-const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
+/** One label per `PRINT` × qty: its bitmap, the commands, the texts and the barcode data. */
+export type InterpretedCpclLabel = InterpretedLabel;
 
 /** Splits off `n` space-separated words; the rest of the line (raw bytes) is the data. */
 function words(line: Uint8Array, n: number): { words: string[]; rest: Uint8Array } {
@@ -45,9 +45,7 @@ export function interpretCpcl(
   let mag = 1;
   let hri = false;
   let qr: { x: number; y: number; unit: number } | undefined;
-  let commands: string[] = [];
-  let texts: string[] = [];
-  let barcodes: string[] = [];
+  let rec = newLabelRecord();
   const mm = (dots: number): number => (dots * 25.4) / dpi;
 
   for (const ev of createCpclStreamParser().push(bytes)) {
@@ -65,29 +63,12 @@ export function interpretCpcl(
       }
       // "<ECC><mode>,<data>" (CPCL PG, QR Code data line).
       const data = latin1(line.subarray(Math.max(0, line.indexOf(0x2c) + 1)));
-      barcodes.push(data);
+      rec.barcodes.push(data);
       if (page !== undefined) {
-        try {
-          blit(
-            page,
-            renderBarcodeBitmap(
-              {
-                type: "barcode",
-                symbology: "qrcode",
-                xMm: 0,
-                yMm: 0,
-                heightMm: 0,
-                moduleMm: mm(qr.unit),
-                data,
-              },
-              dpi,
-            ),
-            qr.x,
-            qr.y,
-          );
-        } catch {
-          malformed++;
-        }
+        const on = page;
+        const { x, y, unit } = qr;
+        const code = { symbology: "qrcode", data, moduleDots: unit } as const;
+        if (!drawBarcode(code, dpi, (b) => blit(on, b, x, y))) malformed++;
       }
       continue;
     }
@@ -99,20 +80,20 @@ export function interpretCpcl(
       page = createBitmap(widthDots, Math.max(1, Math.min(20000, Number(w[4]) || 1)));
       qty = Math.max(1, Number(w[5]) || 1);
       [mag, hri] = [1, false];
-      commands = ["!"];
+      rec.commands = ["!"];
       continue;
     }
     if (page === undefined) {
       malformed++;
       continue;
     }
-    commands.push(name);
+    rec.commands.push(name);
     switch (name) {
       case "TEXT": {
         const { words: w, rest } = words(line, 5);
         const font = w[1] ?? "7";
         const text = font === "55" ? decodeGbk(rest) : latin1(rest);
-        texts.push(text);
+        rec.texts.push(text);
         const h = (font === "55" ? 16 : 24) * mag;
         blit(
           page,
@@ -133,25 +114,16 @@ export function interpretCpcl(
       case "BARCODE": {
         const { words: w, rest } = words(line, 7);
         const data = latin1(rest);
-        barcodes.push(data);
-        try {
-          const b = renderBarcodeBitmap(
-            {
-              type: "barcode",
-              symbology: "code128",
-              xMm: 0,
-              yMm: 0,
-              heightMm: mm(Number(w[4])),
-              moduleMm: mm(Number(w[2])),
-              data,
-              humanReadable: hri,
-            },
-            dpi,
-          );
-          blit(page, b, Number(w[5]), Number(w[6]));
-        } catch {
-          malformed++;
-        }
+        rec.barcodes.push(data);
+        const code128 = {
+          symbology: "code128",
+          data,
+          heightDots: Number(w[4]),
+          moduleDots: Number(w[2]),
+          humanReadable: hri,
+        } as const;
+        const on = page;
+        if (!drawBarcode(code128, dpi, (b) => blit(on, b, Number(w[5]), Number(w[6])))) malformed++;
         break;
       }
       case "B": {
@@ -170,10 +142,7 @@ export function interpretCpcl(
       }
       case "BOX": {
         const [, x0 = 0, y0 = 0, x1 = 0, y1 = 0, t = 1] = words(line, 6).words.map(Number);
-        fillRect(page, x0, y0, x1 - x0, t);
-        fillRect(page, x0, y1 - t, x1 - x0, t);
-        fillRect(page, x0, y0, t, y1 - y0);
-        fillRect(page, x1 - t, y0, t, y1 - y0);
+        strokeBox(page, x0, y0, x1, y1, t);
         break;
       }
       case "EG": {
@@ -191,11 +160,9 @@ export function interpretCpcl(
         break;
       }
       case "PRINT":
-        for (let i = 0; i < qty; i++) labels.push({ bitmap: page, commands, texts, barcodes });
+        for (let i = 0; i < qty; i++) labels.push({ bitmap: page, ...rec });
         page = undefined;
-        commands = [];
-        texts = [];
-        barcodes = [];
+        rec = newLabelRecord();
         break;
       default:
         break; // PAGE-WIDTH, FORM, …

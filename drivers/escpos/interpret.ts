@@ -5,18 +5,14 @@
  * 12 × 24, Chinese 24 × 24, times `GS !`), barcodes with bwip-js, `GS v 0` dot for dot.
  */
 import { blit, createBitmap, type Bitmap } from "../label/bitmap.ts";
-import { renderBarcodeBitmap } from "../label/barcode.ts";
 import { decodeGbk } from "../label/gb18030.ts";
+import { drawBarcode, latin1, newLabelRecord, type InterpretedLabel } from "../label/interpret.ts";
 import { renderTextBitmap } from "../label/text.ts";
 import { createEscposStreamParser } from "../../firmware-protocols/escpos/stream-parser.ts";
 import { HRI_ADVANCE } from "./compile.ts";
 
-export interface InterpretedEscposLabel {
-  bitmap: Bitmap;
-  commands: string[];
-  texts: string[];
-  barcodes: string[];
-}
+/** One label per cut: its bitmap, the commands, the printed texts and the barcode data. */
+export type InterpretedEscposLabel = InterpretedLabel;
 
 /** Paper longer than this (dots) without a cut is cut by the simulator (runaway protection). */
 const MAX_PAGE_DOTS = 20_000;
@@ -41,9 +37,7 @@ export function interpretEscpos(
   let qrModule = 3;
   let qrData = "";
   let line: Array<{ x: number; bytes: number[]; chinese: boolean; mul: number }> = [];
-  let commands: string[] = [];
-  let texts: string[] = [];
-  let barcodes: string[] = [];
+  let rec = newLabelRecord();
 
   const segment = (): { x: number; bytes: number[]; chinese: boolean; mul: number } => {
     const last = line[line.length - 1];
@@ -55,8 +49,8 @@ export function interpretEscpos(
   const printLine = (advance: number): void => {
     for (const s of line) {
       const raw = Uint8Array.from(s.bytes);
-      const text = s.chinese ? decodeGbk(raw) : String.fromCharCode(...raw);
-      texts.push(text);
+      const text = s.chinese ? decodeGbk(raw) : latin1(raw);
+      rec.texts.push(text);
       const sizeMm = (24 * s.mul * 25.4) / dpi;
       blit(page, renderTextBitmap({ type: "text", xMm: 0, yMm: 0, sizeMm, text }, dpi), s.x, y);
     }
@@ -68,12 +62,10 @@ export function interpretEscpos(
     if (line.length > 0) printLine(spacing);
     const out = createBitmap(widthDots, Math.max(1, y));
     out.data.set(page.data.subarray(0, out.data.length));
-    labels.push({ bitmap: out, commands, texts, barcodes });
+    labels.push({ bitmap: out, ...rec });
     page = createBitmap(widthDots, MAX_PAGE_DOTS);
     y = 0;
-    commands = [];
-    texts = [];
-    barcodes = [];
+    rec = newLabelRecord();
   };
 
   for (const ev of createEscposStreamParser().push(bytes)) {
@@ -90,7 +82,7 @@ export function interpretEscpos(
       printLine(spacing);
       continue;
     }
-    commands.push(ev.name);
+    rec.commands.push(ev.name);
     const p = ev.params;
     switch (ev.name) {
       case "ESC @":
@@ -137,28 +129,18 @@ export function interpretEscpos(
       }
       case "GS k": {
         // Function B, m = 73: Code 128 with {B/{A/{C code set selections; {{ is a literal {.
-        const data = String.fromCharCode(...p.subarray(2))
+        const data = latin1(p.subarray(2))
           .replace(/^\{[ABC]/, "")
           .replace(/\{\{/g, "{");
-        barcodes.push(data);
-        try {
-          const b = renderBarcodeBitmap(
-            {
-              type: "barcode",
-              symbology: "code128",
-              xMm: 0,
-              yMm: 0,
-              heightMm: (barH * 25.4) / dpi,
-              moduleMm: (barW * 25.4) / dpi,
-              data,
-              humanReadable: hri === 2,
-            },
-            dpi,
-          );
-          blit(page, b, x, y);
-        } catch {
-          malformed++;
-        }
+        rec.barcodes.push(data);
+        const code128 = {
+          symbology: "code128",
+          data,
+          heightDots: barH,
+          moduleDots: barW,
+          humanReadable: hri === 2,
+        } as const;
+        if (!drawBarcode(code128, dpi, (b) => blit(page, b, x, y))) malformed++;
         y += barH + (hri === 2 ? HRI_ADVANCE : 0);
         x = 0;
         break;
@@ -166,27 +148,15 @@ export function interpretEscpos(
       case "GS ( k": {
         const fn = p[4];
         if (fn === 67) qrModule = p[5] ?? 3;
-        if (fn === 80) qrData = String.fromCharCode(...p.subarray(6));
+        if (fn === 80) qrData = latin1(p.subarray(6));
         if (fn === 81) {
-          barcodes.push(qrData);
-          try {
-            const b = renderBarcodeBitmap(
-              {
-                type: "barcode",
-                symbology: "qrcode",
-                xMm: 0,
-                yMm: 0,
-                heightMm: 0,
-                moduleMm: (qrModule * 25.4) / dpi,
-                data: qrData,
-              },
-              dpi,
-            );
+          rec.barcodes.push(qrData);
+          const qr = { symbology: "qrcode", data: qrData, moduleDots: qrModule } as const;
+          const place = (b: Bitmap): void => {
             blit(page, b, x, y);
             y += b.height;
-          } catch {
-            malformed++;
-          }
+          };
+          if (!drawBarcode(qr, dpi, place)) malformed++;
           x = 0;
         }
         break;

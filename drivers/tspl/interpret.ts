@@ -16,21 +16,20 @@ import {
   setPixel,
   type Bitmap,
 } from "../label/bitmap.ts";
-import { renderBarcodeBitmap } from "../label/barcode.ts";
 import { decodeGbk } from "../label/gb18030.ts";
+import {
+  drawBarcode,
+  latin1,
+  newLabelRecord,
+  strokeBox,
+  type InterpretedLabel,
+} from "../label/interpret.ts";
 import { renderTextBitmap } from "../label/text.ts";
 import { decodeBmp1 } from "../../firmware-protocols/tspl/bmp.ts";
 import { createTsplStreamParser, splitArgs } from "../../firmware-protocols/tspl/stream-parser.ts";
 
-export interface InterpretedLabel {
-  bitmap: Bitmap;
-  /** Command names executed for this label, in order (BITMAP included). */
-  commands: string[];
-  /** Text printed by TEXT commands, decoded. */
-  texts: string[];
-  /** Data of BARCODE / QRCODE commands. */
-  barcodes: string[];
-}
+/** A printed label: its bitmap, the commands (BITMAP included), TEXT texts, barcode data. */
+export type { InterpretedLabel };
 
 /** Character heights in dots of the resident Latin fonts "1"–"8" (TSPL PM, TEXT). */
 const FONT_HEIGHT: Record<string, number> = {
@@ -44,7 +43,6 @@ const FONT_HEIGHT: Record<string, number> = {
   "8": 14,
 };
 
-const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
 const num = (b: Uint8Array | undefined): number => Number(latin1(b ?? new Uint8Array()).trim());
 
 /**
@@ -63,9 +61,7 @@ export function interpretTspl(
   let widthDots = Math.round((100 * dpi) / 25.4);
   let heightDots = Math.round((150 * dpi) / 25.4);
   let page = createBitmap(widthDots, heightDots);
-  let commands: string[] = [];
-  let texts: string[] = [];
-  let barcodes: string[] = [];
+  let rec = newLabelRecord();
   const draw = (b: Bitmap, x: number, y: number, rotation: number): void => {
     const r = rotation === 90 || rotation === 180 || rotation === 270 ? rotation : 0;
     blit(page, rotateBitmap(b, r), x, y);
@@ -81,7 +77,7 @@ export function interpretTspl(
       continue;
     }
     if (ev.type === "bitmap") {
-      commands.push("BITMAP");
+      rec.commands.push("BITMAP");
       for (let y = 0; y < ev.height; y++)
         for (let x = 0; x < ev.widthBytes * 8; x++) {
           const white = ((ev.data[y * ev.widthBytes + (x >> 3)] ?? 0) & (0x80 >> (x & 7))) !== 0;
@@ -90,7 +86,7 @@ export function interpretTspl(
         }
       continue;
     }
-    commands.push(ev.name);
+    rec.commands.push(ev.name);
     const a = splitArgs(ev.args);
     switch (ev.name) {
       case "SIZE": {
@@ -109,7 +105,7 @@ export function interpretTspl(
         const font = latin1(a[2]?.bytes ?? new Uint8Array());
         const content = a[6]?.bytes ?? new Uint8Array();
         const text = /\.BF2$/i.test(font) ? decodeGbk(content) : latin1(content);
-        texts.push(text);
+        rec.texts.push(text);
         const base = /\.BF2$/i.test(font) ? 24 : (FONT_HEIGHT[font] ?? 24);
         const h = base * Math.max(1, num(a[5]?.bytes));
         draw(
@@ -122,47 +118,26 @@ export function interpretTspl(
       }
       case "BARCODE": {
         const data = latin1(a[8]?.bytes ?? new Uint8Array());
-        barcodes.push(data);
-        try {
-          const b = renderBarcodeBitmap(
-            {
-              type: "barcode",
-              symbology: "code128",
-              xMm: 0,
-              yMm: 0,
-              heightMm: mm(num(a[3]?.bytes)),
-              moduleMm: mm(num(a[6]?.bytes)),
-              data,
-              humanReadable: num(a[4]?.bytes) > 0,
-            },
-            dpi,
-          );
+        rec.barcodes.push(data);
+        const code128 = {
+          symbology: "code128",
+          data,
+          heightDots: num(a[3]?.bytes),
+          moduleDots: num(a[6]?.bytes),
+          humanReadable: num(a[4]?.bytes) > 0,
+        } as const;
+        const at = (b: Bitmap): void =>
           draw(b, num(a[0]?.bytes), num(a[1]?.bytes), num(a[5]?.bytes));
-        } catch {
-          malformed++;
-        }
+        if (!drawBarcode(code128, dpi, at)) malformed++;
         break;
       }
       case "QRCODE": {
         const data = latin1(a[6]?.bytes ?? new Uint8Array());
-        barcodes.push(data);
-        try {
-          const b = renderBarcodeBitmap(
-            {
-              type: "barcode",
-              symbology: "qrcode",
-              xMm: 0,
-              yMm: 0,
-              heightMm: 0,
-              moduleMm: mm(num(a[3]?.bytes)),
-              data,
-            },
-            dpi,
-          );
+        rec.barcodes.push(data);
+        const qr = { symbology: "qrcode", data, moduleDots: num(a[3]?.bytes) } as const;
+        const at = (b: Bitmap): void =>
           draw(b, num(a[0]?.bytes), num(a[1]?.bytes), num(a[5]?.bytes));
-        } catch {
-          malformed++;
-        }
+        if (!drawBarcode(qr, dpi, at)) malformed++;
         break;
       }
       case "BAR":
@@ -176,18 +151,13 @@ export function interpretTspl(
           number,
           number,
         ];
-        fillRect(page, x, y, x2 - x, t);
-        fillRect(page, x, y2 - t, x2 - x, t);
-        fillRect(page, x, y, t, y2 - y);
-        fillRect(page, x2 - t, y, t, y2 - y);
+        strokeBox(page, x, y, x2, y2, t);
         break;
       }
       case "PRINT": {
         const copies = Math.max(1, num(a[0]?.bytes)) * Math.max(1, a[1] ? num(a[1].bytes) : 1);
-        for (let i = 0; i < copies; i++) labels.push({ bitmap: page, commands, texts, barcodes });
-        commands = [];
-        texts = [];
-        barcodes = [];
+        for (let i = 0; i < copies; i++) labels.push({ bitmap: page, ...rec });
+        rec = newLabelRecord();
         break;
       }
       case "PUTBMP": {
