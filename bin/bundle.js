@@ -19,16 +19,18 @@ export const STAMP = join(DIST, "labelgate.json");
  * The path of the bundle when it exists and was built from the sources as they are now; otherwise
  * undefined, with the reason in `why` (for `npm run build` and the tests).
  * @param {{ why?: string }} [out]
+ * @param {string} [root] the source tree (tests use a scratch copy)
  * @returns {string | undefined}
  */
-export function freshBundle(out = {}) {
+export function freshBundle(out = {}, root = ROOT) {
+  const dist = join(root, "dist");
   let stamp;
   let entry;
   try {
-    stamp = JSON.parse(readFileSync(STAMP, "utf8"));
-    entry = join(DIST, String(stamp.entry));
+    stamp = JSON.parse(readFileSync(join(dist, "labelgate.json"), "utf8"));
+    entry = join(dist, String(stamp.entry));
     // The entry and every chunk it may load later.
-    for (const f of [stamp.entry, ...(stamp.files ?? [])]) statSync(join(DIST, String(f)));
+    for (const f of [stamp.entry, ...(stamp.files ?? [])]) statSync(join(dist, String(f)));
   } catch {
     out.why = "no bundle";
     return undefined;
@@ -36,7 +38,7 @@ export function freshBundle(out = {}) {
   for (const [file, [mtimeMs, size]] of Object.entries(stamp.inputs ?? {})) {
     let st;
     try {
-      st = statSync(join(ROOT, file));
+      st = statSync(join(root, file));
     } catch {
       out.why = `${file} is gone`;
       return undefined;
