@@ -1,5 +1,6 @@
 import type { Transport } from "../../drivers/transport.ts";
 import { CodedError } from "../errors.ts";
+import { bytesOf, createTransportListeners, oneConnectAtATime } from "./listeners.ts";
 
 /**
  * The slice of node-hid 3 this module uses (reference/device-protocols.md §7: `devicesAsync()`,
@@ -97,29 +98,25 @@ export interface HidTransportOptions extends HidMatch {
  */
 export function createHidTransport(o: HidTransportOptions): Transport {
   let handle: HidHandleLike | undefined;
-  let opening: Promise<void> | undefined;
   let hid: HidLike | undefined;
   const size = o.reportSize ?? 64;
-  const dataListeners = new Set<(chunk: Uint8Array) => void>();
-  const closeListeners = new Set<(reason: string) => void>();
+  const listeners = createTransportListeners();
 
   async function connect() {
     hid ??= typeof o.hid === "function" ? await o.hid() : o.hid;
     const h = await openHid(hid, o);
-    h.on("data", (report: Buffer) => {
-      const bytes = new Uint8Array(report.buffer, report.byteOffset, report.byteLength);
-      for (const l of dataListeners) l(bytes);
-    });
+    h.on("data", (report: Buffer) => listeners.emitData(bytesOf(report)));
     h.on("error", () => {
       if (handle !== h) return;
       handle = undefined;
       h.removeAllListeners();
       h.close().catch(() => undefined);
-      for (const l of closeListeners) l("detached");
+      listeners.emitClose("detached");
     });
     handle = h;
   }
 
+  const connectOnce = oneConnectAtATime(connect);
   return {
     describe: describeHid(o),
     get isOpen() {
@@ -127,10 +124,7 @@ export function createHidTransport(o: HidTransportOptions): Transport {
     },
     open() {
       if (handle) return Promise.resolve();
-      opening ??= connect().finally(() => {
-        opening = undefined;
-      });
-      return opening;
+      return connectOnce();
     },
     async write(bytes) {
       const h = handle;
@@ -161,13 +155,7 @@ export function createHidTransport(o: HidTransportOptions): Transport {
       h.removeAllListeners();
       await h.close().catch(() => undefined);
     },
-    onData(l) {
-      dataListeners.add(l);
-      return () => dataListeners.delete(l);
-    },
-    onClose(l) {
-      closeListeners.add(l);
-      return () => closeListeners.delete(l);
-    },
+    onData: listeners.onData,
+    onClose: listeners.onClose,
   };
 }

@@ -2,6 +2,7 @@ import { realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Transport } from "../../drivers/transport.ts";
 import { CodedError } from "../errors.ts";
+import { bytesOf, createTransportListeners, oneConnectAtATime } from "./listeners.ts";
 
 /**
  * The slice of serialport 13's `SerialPortStream` this transport uses. Injected (STYLE.md:
@@ -79,9 +80,7 @@ export function createSerialTransport(o: SerialTransportOptions): Transport {
   const factory = o.factory ?? defaultFactory;
   const flow = o.flowControl ?? "none";
   let port: SerialPortLike | undefined;
-  let opening: Promise<void> | undefined;
-  const dataListeners = new Set<(chunk: Uint8Array) => void>();
-  const closeListeners = new Set<(reason: string) => void>();
+  const listeners = createTransportListeners();
 
   const offline = (what: string, cause?: unknown) =>
     new CodedError("device_offline", `serial ${what}`, { transport: "serial" }, cause);
@@ -127,12 +126,9 @@ export function createSerialTransport(o: SerialTransportOptions): Transport {
           p.removeAllListeners();
           // A port that failed is closed so its file descriptor is not leaked.
           if (p.isOpen) p.close(() => undefined);
-          for (const l of closeListeners) l(reason);
+          listeners.emitClose(reason);
         };
-        p.on("data", (chunk: Buffer) => {
-          const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-          for (const l of dataListeners) l(bytes);
-        });
+        p.on("data", (chunk: Buffer) => listeners.emitData(bytesOf(chunk)));
         // serialport emits `close` with a `disconnected` error when the device goes away.
         p.on("close", (e?: Error | null) => {
           if (port === p) onLost(e ? errCode(e) : "closed");
@@ -155,6 +151,7 @@ export function createSerialTransport(o: SerialTransportOptions): Transport {
     });
   }
 
+  const connectOnce = oneConnectAtATime(connect);
   return {
     describe: `serial:${o.path}`,
     get isOpen() {
@@ -162,10 +159,7 @@ export function createSerialTransport(o: SerialTransportOptions): Transport {
     },
     open() {
       if (port?.isOpen) return Promise.resolve();
-      opening ??= connect().finally(() => {
-        opening = undefined;
-      });
-      return opening;
+      return connectOnce();
     },
     write(bytes) {
       const p = port;
@@ -189,14 +183,8 @@ export function createSerialTransport(o: SerialTransportOptions): Transport {
       p.on("error", () => undefined);
       if (p.isOpen) await new Promise<void>((resolve) => p.close(() => resolve()));
     },
-    onData(l) {
-      dataListeners.add(l);
-      return () => dataListeners.delete(l);
-    },
-    onClose(l) {
-      closeListeners.add(l);
-      return () => closeListeners.delete(l);
-    },
+    onData: listeners.onData,
+    onClose: listeners.onClose,
   };
 }
 

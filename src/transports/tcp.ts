@@ -1,6 +1,7 @@
 import { Socket } from "node:net";
 import type { Transport } from "../../drivers/transport.ts";
 import { CodedError } from "../errors.ts";
+import { bytesOf, createTransportListeners, oneConnectAtATime } from "./listeners.ts";
 
 export interface TcpTransportOptions {
   host: string;
@@ -18,9 +19,7 @@ export interface TcpTransportOptions {
  */
 export function createTcpTransport(o: TcpTransportOptions): Transport {
   let socket: Socket | undefined;
-  let opening: Promise<void> | undefined;
-  const dataListeners = new Set<(chunk: Uint8Array) => void>();
-  const closeListeners = new Set<(reason: string) => void>();
+  const listeners = createTransportListeners();
 
   function connect(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -55,12 +54,9 @@ export function createTcpTransport(o: TcpTransportOptions): Transport {
           if (lost) return;
           lost = true;
           if (socket === s) socket = undefined;
-          for (const l of closeListeners) l(reason);
+          listeners.emitClose(reason);
         };
-        s.on("data", (chunk: Buffer) => {
-          const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-          for (const l of dataListeners) l(bytes);
-        });
+        s.on("data", (chunk: Buffer) => listeners.emitData(bytesOf(chunk)));
         s.on("error", (e: NodeJS.ErrnoException) => onLost(e.code ?? "error"));
         s.on("close", () => {
           if (socket === s) onLost("closed by peer");
@@ -71,6 +67,7 @@ export function createTcpTransport(o: TcpTransportOptions): Transport {
     });
   }
 
+  const connectOnce = oneConnectAtATime(connect);
   return {
     describe: `tcp:${o.host}:${o.port}`,
     get isOpen() {
@@ -78,10 +75,7 @@ export function createTcpTransport(o: TcpTransportOptions): Transport {
     },
     open() {
       if (socket && !socket.destroyed) return Promise.resolve();
-      opening ??= connect().finally(() => {
-        opening = undefined;
-      });
-      return opening;
+      return connectOnce();
     },
     write(bytes) {
       const s = socket;
@@ -121,13 +115,7 @@ export function createTcpTransport(o: TcpTransportOptions): Transport {
         });
       }
     },
-    onData(l) {
-      dataListeners.add(l);
-      return () => dataListeners.delete(l);
-    },
-    onClose(l) {
-      closeListeners.add(l);
-      return () => closeListeners.delete(l);
-    },
+    onData: listeners.onData,
+    onClose: listeners.onClose,
   };
 }

@@ -1,5 +1,6 @@
 import type { Transport } from "../../drivers/transport.ts";
 import { CodedError } from "../errors.ts";
+import { createTransportListeners, oneConnectAtATime } from "./listeners.ts";
 
 /**
  * The slice of usb@3's WebUSB API this transport uses (reference/device-protocols.md §7). The
@@ -96,10 +97,8 @@ export function createUsbTransport(o: UsbTransportOptions): Transport {
   const id = `${hex4(o.vendorId)}:${hex4(o.productId)}${o.serialNumber ? `:${o.serialNumber}` : ""}`;
   let current:
     { device: UsbDeviceLike; iface: number; epOut: number; epIn: number | undefined } | undefined;
-  let opening: Promise<void> | undefined;
   let usb: UsbLike | undefined;
-  const dataListeners = new Set<(chunk: Uint8Array) => void>();
-  const closeListeners = new Set<(reason: string) => void>();
+  const listeners = createTransportListeners();
   const offline = (what: string, cause?: unknown) =>
     new CodedError("device_offline", `usb ${id}: ${what}`, { transport: "usb" }, cause);
 
@@ -112,7 +111,7 @@ export function createUsbTransport(o: UsbTransportOptions): Transport {
     if (!c) return;
     current = undefined;
     c.device.close().catch(() => undefined);
-    for (const l of closeListeners) l(reason);
+    listeners.emitClose(reason);
   }
 
   async function readLoop(c: NonNullable<typeof current>) {
@@ -124,7 +123,7 @@ export function createUsbTransport(o: UsbTransportOptions): Transport {
         if (r.status !== "ok") throw new Error(r.status);
         if (r.data && r.data.byteLength > 0) {
           const bytes = new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength);
-          for (const l of dataListeners) l(bytes);
+          listeners.emitData(bytes);
         }
       } catch {
         if (current === c) lost("transfer_failed");
@@ -170,6 +169,7 @@ export function createUsbTransport(o: UsbTransportOptions): Transport {
     }
   }
 
+  const connectOnce = oneConnectAtATime(connect);
   return {
     describe: `usb:${id}`,
     get isOpen() {
@@ -177,10 +177,7 @@ export function createUsbTransport(o: UsbTransportOptions): Transport {
     },
     open() {
       if (current) return Promise.resolve();
-      opening ??= connect().finally(() => {
-        opening = undefined;
-      });
-      return opening;
+      return connectOnce();
     },
     async write(bytes) {
       const c = current;
@@ -203,13 +200,7 @@ export function createUsbTransport(o: UsbTransportOptions): Transport {
       await c.device.releaseInterface(c.iface).catch(() => undefined);
       await c.device.close().catch(() => undefined);
     },
-    onData(l) {
-      dataListeners.add(l);
-      return () => dataListeners.delete(l);
-    },
-    onClose(l) {
-      closeListeners.add(l);
-      return () => closeListeners.delete(l);
-    },
+    onData: listeners.onData,
+    onClose: listeners.onClose,
   };
 }
