@@ -185,6 +185,39 @@ describe("device runtime", () => {
     await rt.stop();
   });
 
+  it("another unit out of paper at connect is pending, and quarantined at once when paper shows its serial", async () => {
+    const ref: { m?: ReturnType<typeof createMemoryTransport> } = {};
+    const sim = createEscposSimulator(
+      { reply: (b) => ref.m?.deliver(b), printed: () => undefined },
+      { serial: "X5SIM000666" },
+    );
+    const m = createMemoryTransport({ receive: (c) => sim.receive(c) });
+    ref.m = m;
+    const quarantines: string[] = [];
+    const rt = createDeviceRuntime({
+      id: "e3",
+      driver: escposDriver,
+      profile: { dpi: 203, widthMm: 80, heightMm: 100 },
+      transport: m.transport,
+      statusPollMs: 60_000,
+      statusTimeoutMs: 50,
+      clock: Date.now,
+      logger: silentLogger(),
+      onChange: () => undefined,
+      expectedIdentity: { serial: "X5SIM000001" },
+      identityTimeoutMs: 3_600_000,
+      onQuarantine: (q) => quarantines.push(q.reason),
+    });
+    sim.setFault("media_out", true);
+    expect((await rt.queryStatus()).conditions).toEqual(["identity_pending", "media_out"]);
+    expect(quarantines).toEqual([]);
+    sim.setFault("media_out", false);
+    await rt.queryStatus();
+    expect(quarantines).toEqual(["serial_mismatch"]);
+    expect(rt.quarantine()?.reported?.serial).toBe("X5SIM000666");
+    await rt.stop();
+  });
+
   it("a pause hold keeps waitPrintable waiting until it is released", async () => {
     const { rt } = setup();
     rt.setHold(true);
