@@ -70,6 +70,30 @@ describe("TSPL identity (~!T, OUT GETSETTING$ SERIAL)", () => {
     });
   });
 
+  it("the simulator out of paper ignores ~!T and answers OUT only when the paper is back, after the held job", () => {
+    const replies: number[] = [];
+    const printed: Uint8Array[] = [];
+    const sim = createTsplSimulator(
+      { reply: (b) => replies.push(...b), printed: (j) => printed.push(j.bytes) },
+      { model: "TE210", serial: "T0SIM0000007" },
+    );
+    sim.setFault("media_out", true);
+    const job = new TextEncoder().encode("SIZE 50 mm,30 mm\r\nCLS\r\nPRINT 1,1\r\n");
+    sim.receive(Uint8Array.from([...job, ...tscTspl.identity!.request]));
+    expect(replies).toEqual([]);
+    expect(sim.state().held).toBe(1);
+    sim.setFault("media_out", false);
+    expect(printed.map((b) => [...b])).toEqual([[...job]]);
+    // `~!T` is gone for good; the serial line comes alone.
+    expect(replies).toEqual([...encodeOutReply("T0SIM0000007")]);
+    const late = replies.length;
+    sim.receive(tscTspl.identity!.request);
+    expect(tscTspl.identity!.createReader().push(Uint8Array.from(replies.slice(late)))).toEqual({
+      model: "TE210",
+      serial: "T0SIM0000007",
+    });
+  });
+
   it("a printer that answers only ~!T gives the model at the timeout (end), none gives undefined", () => {
     const r = tscTspl.identity!.createReader();
     expect(r.push(encodeModelNameReply("TE210"))).toBeUndefined();
