@@ -7,6 +7,7 @@ import {
   residentIdCheckChar,
   WAYBILL_100X150_FIELDS,
 } from "../../../src/privacy/index.ts";
+import { withFields } from "./sample.ts";
 
 /**
  * The corpus of issue #8: de-identified forms that must pass, and personal data in many disguises
@@ -16,29 +17,6 @@ import {
 const NOW = Date.parse("2026-11-30T08:00:00.000Z");
 const FUTURE = "2026-12-07T08:00:00.000Z";
 const PAST = "2026-11-01T08:00:00.000Z";
-
-function sample(): Record<string, unknown> {
-  return {
-    waybill_no: "SF1234567890123",
-    carrier: "SF",
-    sort_code: "571-A12-03",
-    destination: "杭州转运中心",
-    recipient: { name: "张*", phone: "138******78", address: "浙江省杭州市余杭区****" },
-    sender: { name: "李**", phone: "*******5678", address: "广东省深圳市南山区****" },
-    item: { category: "日用品", weight_g: 1200, pieces: 1 },
-  };
-}
-
-function withFields(fields: Record<string, unknown>): Record<string, unknown> {
-  const base = sample();
-  for (const [path, value] of Object.entries(fields)) {
-    const keys = path.split(".");
-    let obj = base;
-    for (const k of keys.slice(0, -1)) obj = obj[k] as Record<string, unknown>;
-    obj[keys[keys.length - 1]!] = value;
-  }
-  return base;
-}
 
 /** A valid resident ID number from its first 17 characters (GB 11643-1999 MOD 11-2). */
 function residentId(first17: string): string {

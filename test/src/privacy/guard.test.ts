@@ -8,38 +8,13 @@ import {
   PRIVACY_RULES,
   type GuardResult,
 } from "../../../src/privacy/index.ts";
+import { sample, withField } from "./sample.ts";
 
 // Synthetic, de-identified data only (STYLE.md "Tests"). The unmasked numbers below are invented
 // examples of the shapes in reference/audit-and-privacy.md §B.6.
 const NOW = Date.parse("2026-11-30T08:00:00.000Z");
 const VALID_ID = "360426199101010071";
 const BAD_CHECK_ID = "360426199101010072";
-
-/** The sample `payload.data` of DESIGN.md §3. */
-function sample(): Record<string, unknown> {
-  return {
-    waybill_no: "SF1234567890123",
-    carrier: "SF",
-    sort_code: "571-A12-03",
-    destination: "杭州转运中心",
-    recipient: { name: "张*", phone: "138******78", address: "浙江省杭州市余杭区****" },
-    sender: { name: "李**", phone: "*******5678", address: "广东省深圳市南山区****" },
-    item: { category: "日用品", weight_g: 1200, pieces: 1 },
-  };
-}
-
-/** The sample with `value` set at a dotted path (objects created on the way). */
-function withField(path: string, value: unknown, base = sample()): Record<string, unknown> {
-  const keys = path.split(".");
-  let obj: Record<string, unknown> = base;
-  for (const key of keys.slice(0, -1)) {
-    const next = obj[key];
-    if (typeof next !== "object" || next === null) obj[key] = {};
-    obj = obj[key] as Record<string, unknown>;
-  }
-  obj[keys[keys.length - 1] ?? ""] = value;
-  return base;
-}
 
 function guard(data: unknown, phoneMinHidden?: number): GuardResult {
   return guardWaybillData(data, { now: NOW, phoneMinHidden });
