@@ -126,6 +126,9 @@ export function createZplRfidSimulator(o: ZplRfidSimulatorOptions): ZplRfidSimul
       if (r instanceof Uint8Array) {
         lastError = "RFID OK";
         o.onTagMemory?.(new TextEncoder().encode(`${JSON.stringify(field.snapshot(), null, 2)}\n`));
+        // The odometer counted this format once, for the first label that came out (a VOID or
+        // this one); every later label counts too, before it is reported printed.
+        if (n > 1) base.countLabels(1);
         print(format, preview);
         outer.reply(bytesOf(`EPC=${hex(r)}\r\n`));
         if (reportResults) outer.reply(bytesOf(`_+,${n}_`));
@@ -134,6 +137,7 @@ export function createZplRfidSimulator(o: ZplRfidSimulatorOptions): ZplRfidSimul
       }
       lastError = ERROR_TEXT[r];
       voided++;
+      if (n > 1) base.countLabels(1);
       print(bytesOf(VOID_FORMAT));
       nextLabel();
     }

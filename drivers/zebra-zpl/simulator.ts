@@ -113,6 +113,11 @@ export interface ZplSimulator {
   setSilent(on: boolean): void;
   /** A power cycle: memory (`R:` graphics), held formats and faults are cleared. */
   restart(): void;
+  /**
+   * Adds labels that came out besides the printed formats (an RFID printer's VOID labels, one
+   * per failed inlay) to the odometer, as a real printer counts every label it feeds out.
+   */
+  countLabels(n: number): void;
   state(): ZplSimulatorState;
 }
 
@@ -355,6 +360,9 @@ export function createZplSimulator(options: ZplSimulatorOptions): ZplSimulator {
 
   return {
     restart,
+    countLabels(n) {
+      labelCount += Math.max(0, Math.floor(n));
+    },
     receive(chunk) {
       for (const ev of parser.push(chunk)) onEvent(ev);
     },

@@ -6,6 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { zebraZpl } from "../../../drivers/zebra-zpl/index.ts";
 import { createZplSimulator, type ZplSimulator } from "../../../drivers/zebra-zpl/simulator.ts";
+import { createZplRfidSimulator } from "../../../drivers/zebra-zpl/rfid-simulator.ts";
+import { blankTag, createTagField } from "../../../drivers/rfid/tag-field.ts";
 import { createDeviceRuntime, type DeviceRuntime } from "../../../src/devices/runtime.ts";
 import { labelCounterVerdict } from "../../../src/jobs/device-verdict.ts";
 import type { DispatchMark } from "../../../src/jobs/inbox.ts";
@@ -104,5 +106,33 @@ describe("ZPL label counter", () => {
     sim.receive(ascii("^XA^FO1,1^FDpart"));
     expect((await labelCounterVerdict(rt, "J1", mark("J1", 12), 300)).evidence).toBe("device_busy");
     await rt.stop();
+  });
+
+  it("an RFID printer counts every label it feeds out: VOIDs and the encoded one", () => {
+    const printed: string[] = [];
+    const field = createTagField([]);
+    const sim = createZplRfidSimulator({
+      sink: {
+        reply: () => undefined,
+        printed: (f) => printed.push(String.fromCharCode(...f.bytes)),
+      },
+      field,
+      labelCount: 100,
+    });
+    const rfidLabel = (tries: number) =>
+      ascii(
+        `^XA^RS8,,,${tries}^RFW,H,,,A^FD300000000000000000000001^FS^FO20,20^FDSF9000000000002^FS^XZ`,
+      );
+    // No inlay under the antenna: three VOID labels, the format dropped.
+    sim.receive(rfidLabel(3));
+    expect(printed.filter((p) => p.includes("VOID"))).toHaveLength(3);
+    expect(sim.state().labelCount).toBe(103);
+    // An inlay: encoded at the first try, one label.
+    field.tags.push(blankTag({ serial: 7 }));
+    sim.receive(rfidLabel(3));
+    expect(printed).toHaveLength(4);
+    expect(sim.state().labelCount).toBe(104);
+    // Every label fed out, VOID or not, is on the odometer.
+    expect(sim.state().labelCount - 100).toBe(printed.length);
   });
 });
