@@ -10,6 +10,7 @@ import { connectProducer } from "../mqtt/producer.ts";
 import { listHidDevices, loadHid, type HidLike } from "../transports/hid.ts";
 import { listSerialPorts, type SerialPortInfo } from "../transports/serial.ts";
 import { isUsbPrinter, listUsbDevices, loadUsb, type UsbLike } from "../transports/usb.ts";
+import { brokerUrl, type BrokerCliOptions } from "./broker-options.ts";
 
 /** One attached device as `scan` reports it. */
 export interface FoundDevice {
@@ -165,11 +166,7 @@ export async function runDevicesScan(
   return 0;
 }
 
-export interface ListOptions {
-  url: string;
-  mqttPort?: number;
-  base: string;
-  site: string;
+export interface ListOptions extends BrokerCliOptions {
   gateway: string;
   timeout: number;
   json?: boolean;
@@ -184,7 +181,7 @@ export async function runDevicesList(
   o: ListOptions,
   out: (l: string) => void = (l) => console.log(l),
 ): Promise<number> {
-  const url = o.mqttPort !== undefined ? `mqtt://127.0.0.1:${o.mqttPort}` : o.url;
+  const url = brokerUrl(o);
   const root = `${o.base}/${o.site}`;
   const client = await connectProducer(url, `cli-${randomBytes(4).toString("hex")}`).catch(
     () => undefined,

@@ -10,6 +10,14 @@ function portArg(v: string): number {
   return n;
 }
 
+/** `--url`, `--mqtt-port`, `--base`, `--site`: src/cli/broker-options.ts. */
+const brokerOptions = (c: Command): Command =>
+  c
+    .option("--url <url>", "broker URL", "mqtt://127.0.0.1:1883")
+    .option("--mqtt-port <n>", "shorthand for --url mqtt://127.0.0.1:<n>", portArg)
+    .option("--base <topic>", "base topic", "labelgate")
+    .option("--site <site>", "site", "demo");
+
 const program = new Command()
   .name("labelgate")
   .description(
@@ -34,39 +42,24 @@ program
     },
   );
 
-program
-  .command("submit")
-  .description("publish a job envelope from a JSON file and print the replies")
-  .argument(
-    "<file>",
-    "job envelope (JSON); job_id, created_at and reply_to are filled in when missing",
-  )
-  .option("--device <id>", "target device (overrides the envelope's device)")
-  .option(
-    "--wait",
-    "wait for the final reply (ok / error / rejected / expired / in_doubt), not only the first",
-  )
-  .option("--url <url>", "broker URL", "mqtt://127.0.0.1:1883")
-  .option("--mqtt-port <n>", "shorthand for --url mqtt://127.0.0.1:<n>", portArg)
-  .option("--base <topic>", "base topic", "labelgate")
-  .option("--site <site>", "site", "demo")
+brokerOptions(
+  program
+    .command("submit")
+    .description("publish a job envelope from a JSON file and print the replies")
+    .argument(
+      "<file>",
+      "job envelope (JSON); job_id, created_at and reply_to are filled in when missing",
+    )
+    .option("--device <id>", "target device (overrides the envelope's device)")
+    .option(
+      "--wait",
+      "wait for the final reply (ok / error / rejected / expired / in_doubt), not only the first",
+    ),
+)
   .option("--timeout <ms>", "how long to wait for replies", (v) => Number(v), 15000)
-  .action(
-    async (
-      file: string,
-      opts: {
-        device?: string;
-        wait?: boolean;
-        url: string;
-        mqttPort?: number;
-        base: string;
-        site: string;
-        timeout: number;
-      },
-    ) => {
-      process.exitCode = await (await import("./submit.ts")).runSubmit(file, opts);
-    },
-  );
+  .action(async (file: string, opts: import("./submit.ts").SubmitOptions) => {
+    process.exitCode = await (await import("./submit.ts")).runSubmit(file, opts);
+  });
 
 const audit = program.command("audit").description("audit log tools");
 audit
@@ -412,29 +405,19 @@ devicesCmd
     const config = o.config !== undefined ? loadConfigFile(o.config) : demoConfig();
     process.exitCode = await (await import("./devices.ts")).runDevicesScan(config, o);
   });
-devicesCmd
-  .command("list")
-  .description("registered devices with their live state (from the gateway's retained documents)")
-  .option("--url <url>", "broker URL", "mqtt://127.0.0.1:1883")
-  .option("--mqtt-port <n>", "shorthand for --url mqtt://127.0.0.1:<n>", portArg)
-  .option("--base <topic>", "base topic", "labelgate")
-  .option("--site <site>", "site", "demo")
+brokerOptions(
+  devicesCmd
+    .command("list")
+    .description(
+      "registered devices with their live state (from the gateway's retained documents)",
+    ),
+)
   .option("--gateway <id>", "gateway id", "gw1")
   .option("--timeout <ms>", "how long to wait for the documents", (v) => Number(v), 3000)
   .option("--json", "one JSON object per device")
-  .action(
-    async (o: {
-      url: string;
-      mqttPort?: number;
-      base: string;
-      site: string;
-      gateway: string;
-      timeout: number;
-      json?: boolean;
-    }) => {
-      process.exitCode = await (await import("./devices.ts")).runDevicesList(o);
-    },
-  );
+  .action(async (o: import("./devices.ts").ListOptions) => {
+    process.exitCode = await (await import("./devices.ts")).runDevicesList(o);
+  });
 
 program.exitOverride((err) => {
   // Usage errors exit 4 like other I/O or usage errors; --help and --version exit 0.

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connectProducer } from "../mqtt/producer.ts";
+import { brokerUrl, type BrokerCliOptions } from "./broker-options.ts";
 
 const TERMINAL = new Set(["ok", "error", "rejected", "expired", "duplicate", "in_doubt"]);
 const FIRST = new Set(["accepted", ...TERMINAL]);
@@ -20,18 +21,13 @@ export function ulid(now = Date.now()): string {
   return time + rand;
 }
 
-export async function runSubmit(
-  file: string,
-  o: {
-    device?: string;
-    wait?: boolean;
-    url: string;
-    mqttPort?: number;
-    base: string;
-    site: string;
-    timeout: number;
-  },
-): Promise<number> {
+export interface SubmitOptions extends BrokerCliOptions {
+  device?: string;
+  wait?: boolean;
+  timeout: number;
+}
+
+export async function runSubmit(file: string, o: SubmitOptions): Promise<number> {
   let env: Record<string, unknown>;
   try {
     env = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
@@ -50,7 +46,7 @@ export async function runSubmit(
   env["created_at"] ??= new Date().toISOString();
   env["reply_to"] ??= `${o.base}/${o.site}/reply/${clientId}`;
   const replyTo = String(env["reply_to"]);
-  const url = o.mqttPort !== undefined ? `mqtt://127.0.0.1:${o.mqttPort}` : o.url;
+  const url = brokerUrl(o);
 
   const client = await connectProducer(url, clientId).catch((e: unknown) => {
     console.error(`cannot connect to ${url}: ${(e as Error).message}`);
