@@ -9,6 +9,7 @@ import {
   createCpclStreamParser,
   encodeCpclStatus,
 } from "../../firmware-protocols/cpcl/commands.ts";
+import { createPrinterBuffer, createReplyChannel } from "../printer-buffer.ts";
 
 export interface CpclSimulatorSink {
   reply(bytes: Uint8Array): void;
@@ -38,30 +39,30 @@ export const CPCL_GARBAGE = Uint8Array.of(0xff, 0xe0);
 export function createCpclSimulator(sink: CpclSimulatorSink): CpclSimulator {
   const parser = createCpclStreamParser();
   const faults = new Set<CpclFault>();
-  const held: Uint8Array[] = [];
   const deferred: string[] = [];
   let session: number[] | undefined;
   let pendingEsc = false;
-  let silent = false;
-  let garbage = false;
   let wasReset = false;
   let printed = 0;
 
   const stops = (): boolean => faults.has("head_open") || faults.has("media_out");
-  const reply = (bytes: Uint8Array): void => {
-    if (silent) return;
-    if (garbage) {
-      garbage = false;
-      sink.reply(CPCL_GARBAGE.slice());
-    }
-    sink.reply(bytes);
-  };
+  const channel = createReplyChannel((b) => sink.reply(b), CPCL_GARBAGE);
+  const reply = channel.reply;
+  /** Labels waiting while a fault stops the printer, in order. */
+  const buffer = createPrinterBuffer({
+    stopped: stops,
+    print(bytes) {
+      printed++;
+      sink.printed({ index: printed, bytes });
+    },
+    reply,
+  });
   const answer = (code: string): void => {
     if (code === "h") {
       reply(
         Uint8Array.of(
           encodeCpclStatus({
-            busy: held.length > 0,
+            busy: buffer.heldJobs() > 0,
             paperOut: faults.has("media_out"),
             latchOpen: faults.has("head_open"),
             batteryLow: faults.has("battery_low"),
@@ -76,11 +77,6 @@ export function createCpclSimulator(sink: CpclSimulatorSink): CpclSimulator {
       );
     else if (code === "N") wasReset = false;
   };
-  const print = (bytes: Uint8Array): void => {
-    printed++;
-    sink.printed({ index: printed, bytes });
-  };
-
   return {
     receive(chunk) {
       for (const b of chunk) {
@@ -99,8 +95,7 @@ export function createCpclSimulator(sink: CpclSimulatorSink): CpclSimulator {
           ) {
             const bytes = Uint8Array.from(session);
             session = undefined;
-            if (stops() || held.length > 0) held.push(bytes);
-            else print(bytes);
+            buffer.job(bytes);
             for (const code of deferred.splice(0)) answer(code);
           }
         }
@@ -108,28 +103,23 @@ export function createCpclSimulator(sink: CpclSimulatorSink): CpclSimulator {
     },
     setFault(condition, on) {
       if (condition === "garbage") {
-        garbage = on;
+        channel.setGarbage(on);
         return;
       }
       if (on) faults.add(condition);
       else faults.delete(condition);
-      while (!stops() && held.length > 0) {
-        const next = held.shift();
-        if (next !== undefined) print(next);
-      }
+      buffer.flush();
     },
-    setSilent(on) {
-      silent = on;
-    },
+    setSilent: channel.setSilent,
     restart() {
-      held.length = 0;
+      buffer.clear();
       session = undefined;
       wasReset = true;
     },
     state() {
       return {
         faults: [...faults].sort(),
-        held: held.length,
+        held: buffer.heldJobs(),
         printed,
         wasReset,
         inSession: session !== undefined,

@@ -20,6 +20,7 @@ import {
   PRINTER_INFO,
   encodePrinterInfoReply,
 } from "../../firmware-protocols/escpos/printer-info.ts";
+import { createPrinterBuffer, createReplyChannel } from "../printer-buffer.ts";
 
 export interface EscposSimulatorSink {
   reply(bytes: Uint8Array): void;
@@ -62,11 +63,7 @@ export function createEscposSimulator(
   };
   const parser = createEscposStreamParser();
   const faults = new Set<EscposFault>();
-  /** Labels and `GS I` replies waiting while the printer is offline, in buffer order. */
-  const held: Array<{ label: Uint8Array } | { reply: Uint8Array }> = [];
   let job: number[] = [];
-  let silent = false;
-  let garbage = false;
   let asb = false;
   let printed = 0;
   let malformed = 0;
@@ -83,26 +80,17 @@ export function createEscposSimulator(
     paperEnd: faults.has("media_out"),
   });
   const stops = (): boolean => [...faults].some((f) => f !== "media_near_end");
-  const reply = (bytes: Uint8Array): void => {
-    if (silent) return;
-    if (garbage) {
-      garbage = false;
-      sink.reply(ESCPOS_GARBAGE.slice());
-    }
-    sink.reply(bytes);
-  };
-  const print = (bytes: Uint8Array): void => {
-    printed++;
-    sink.printed({ index: printed, bytes });
-  };
-  const flush = (): void => {
-    while (!stops() && held.length > 0) {
-      const next = held.shift();
-      if (next === undefined) break;
-      if ("label" in next) print(next.label);
-      else reply(next.reply);
-    }
-  };
+  const channel = createReplyChannel((b) => sink.reply(b), ESCPOS_GARBAGE);
+  const reply = channel.reply;
+  /** Labels and `GS I` replies waiting while the printer is offline, in buffer order. */
+  const buffer = createPrinterBuffer({
+    stopped: stops,
+    print(bytes) {
+      printed++;
+      sink.printed({ index: printed, bytes });
+    },
+    reply,
+  });
 
   return {
     receive(chunk) {
@@ -120,35 +108,30 @@ export function createEscposSimulator(
             job.splice(-3, 3);
             const text = info[ev.params[0] ?? 0];
             if (text === undefined || text === null) continue;
-            if (stops() || held.length > 0) held.push({ reply: encodePrinterInfoReply(text) });
-            else reply(encodePrinterInfoReply(text));
+            buffer.reply(encodePrinterInfoReply(text));
           } else if (ev.type === "command" && ev.name === "GS a") {
             asb = (ev.params[0] ?? 0) !== 0;
           } else if (ev.type === "command" && ev.name === "GS V") {
             const bytes = Uint8Array.from(job);
             job = [];
-            if (stops() || held.length > 0) held.push({ label: bytes });
-            else print(bytes);
+            buffer.job(bytes);
           }
         }
       }
     },
     setFault(condition, on) {
       if (condition === "garbage") {
-        garbage = on;
+        channel.setGarbage(on);
         return;
       }
       if (on) faults.add(condition);
       else faults.delete(condition);
       if (asb) reply(encodeAsb(status()));
-      flush();
+      buffer.flush();
     },
-    setSilent(on) {
-      silent = on;
-    },
+    setSilent: channel.setSilent,
     state() {
-      const labels = held.filter((h) => "label" in h).length;
-      return { faults: [...faults].sort(), held: labels, printed, malformed, asb };
+      return { faults: [...faults].sort(), held: buffer.heldJobs(), printed, malformed, asb };
     },
   };
 }

@@ -28,6 +28,7 @@ import {
   encodeTsplExtendedStatus,
   encodeTsplStatusByte,
 } from "../../firmware-protocols/tspl/status.ts";
+import { createPrinterBuffer, createReplyChannel } from "../printer-buffer.ts";
 
 export interface TsplSimulatorSink {
   reply(bytes: Uint8Array): void;
@@ -96,16 +97,8 @@ export function createTsplSimulator(
   const serial = identity.serial ?? "T0SIM0000001";
   const parser = createTsplStreamParser();
   const faults = new Set<TsplFault>();
-  /**
-   * Jobs and `OUT` replies waiting while the printer is stopped by a fault, in buffer order: a
-   * stopped printer does not work through its buffer [modelled; the manual does not say when an
-   * `OUT` in the buffer is answered].
-   */
-  const held: Array<{ job: Uint8Array } | { reply: Uint8Array }> = [];
   const immediates: string[] = [];
   let received: number[] = [];
-  let silent = false;
-  let garbage = false;
   let printed = 0;
   let malformed = 0;
   let missingFiles = 0;
@@ -129,22 +122,14 @@ export function createTsplSimulator(
           ]);
     sink.printed({ index: printed, bytes, ...(preview !== undefined && { preview }) });
   };
-  const flush = (): void => {
-    while (!stops() && held.length > 0) {
-      const next = held.shift();
-      if (next === undefined) break;
-      if ("job" in next) print(next.job);
-      else reply(next.reply);
-    }
-  };
-  const reply = (bytes: Uint8Array): void => {
-    if (silent) return;
-    if (garbage) {
-      garbage = false;
-      sink.reply(TSPL_GARBAGE.slice());
-    }
-    sink.reply(bytes);
-  };
+  const channel = createReplyChannel((b) => sink.reply(b), TSPL_GARBAGE);
+  const reply = channel.reply;
+  /**
+   * Jobs and `OUT` replies waiting while the printer is stopped by a fault, in buffer order: a
+   * stopped printer does not work through its buffer [modelled; the manual does not say when an
+   * `OUT` in the buffer is answered].
+   */
+  const buffer = createPrinterBuffer({ stopped: stops, print, reply });
   const statusByte = (): number =>
     encodeTsplStatusByte({
       headOpen: faults.has("head_open"),
@@ -189,7 +174,7 @@ export function createTsplSimulator(
             if (ev.code === "?") reply(Uint8Array.of(statusByte()));
             else if (ev.code === "S") reply(extended());
             else {
-              held.length = 0;
+              buffer.clear();
               faults.clear();
             }
           } else if (ev.type === "command" && (ev.name === "~!T" || ev.name === "OUT")) {
@@ -201,42 +186,38 @@ export function createTsplSimulator(
             if (ev.name === "~!T") {
               if (!stops()) reply(encodeModelNameReply(model));
             } else if (args.toUpperCase() === SERIAL_SETTING) {
-              if (stops() || held.length > 0) held.push({ reply: encodeOutReply(serial) });
-              else reply(encodeOutReply(serial));
+              buffer.reply(encodeOutReply(serial));
             }
           } else if (ev.type === "command" && ev.name === "PRINT") {
             const job = Uint8Array.from(received);
             received = [];
-            if (stops() || held.length > 0) held.push({ job });
-            else print(job);
+            buffer.job(job);
           }
         }
       }
     },
     setFault(condition, on) {
       if (condition === "garbage") {
-        garbage = on;
+        channel.setGarbage(on);
         return;
       }
       if (on) faults.add(condition);
       else {
         faults.delete(condition);
-        flush();
+        buffer.flush();
       }
     },
-    setSilent(on) {
-      silent = on;
-    },
+    setSilent: channel.setSilent,
     restart() {
       for (const [name, f] of files) if (!f.flash) files.delete(name);
-      held.length = 0;
+      buffer.clear();
       faults.clear();
       received = [];
     },
     state() {
       return {
         faults: [...faults].sort(),
-        held: held.filter((h) => "job" in h).length,
+        held: buffer.heldJobs(),
         printed,
         malformed,
         immediates: [...immediates],
