@@ -17,6 +17,7 @@ import { textPieces } from "../label/pieces.ts";
 import { mmToDots } from "../label/render.ts";
 import { layoutText } from "../label/text.ts";
 import type { DeviceProfile } from "../types.ts";
+import { concatBytes } from "../../firmware-protocols/bytes.ts";
 import {
   encodeCpclDataLine,
   encodeCpclLine,
@@ -158,12 +159,5 @@ export function compileCpcl(label: Label, profile: DeviceProfile): Uint8Array {
     }
   });
   parts.push(encodeCpclLine("FORM"), encodeCpclLine("PRINT"));
-  const n = parts.reduce((a, p) => a + p.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
