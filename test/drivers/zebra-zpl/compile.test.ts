@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { Label } from "../../../drivers/label/model.ts";
+import type { Label, LabelElement } from "../../../drivers/label/model.ts";
 import { compileZpl, mmToDots } from "../../../drivers/zebra-zpl/compile.ts";
 import {
   HOSTILE_FIELDS,
@@ -14,6 +14,15 @@ const golden = (name: string): Uint8Array =>
   new Uint8Array(readFileSync(new URL(`./golden/${name}`, import.meta.url)));
 
 const label = (...elements: Label["elements"]): Label => ({ widthMm: 100, heightMm: 50, elements });
+/** The ZPL, as text, of a 100 × 50 mm label of `elements` at 203 dpi. */
+const zpl203 = (...elements: Label["elements"]): string =>
+  text(compileZpl(label(...elements), PROFILE_203));
+/** A 2-D barcode at the label's origin (no bar height). */
+const code2d = (
+  symbology: "qrcode" | "datamatrix" | "pdf417",
+  moduleMm: number,
+  data: string,
+): LabelElement => ({ type: "barcode", symbology, xMm: 0, yMm: 0, heightMm: 0, moduleMm, data });
 
 describe("compileZpl golden files", () => {
   it("small waybill at 203 dpi, no resident CJK font (^A0, Chinese text as ^GF)", () => {
@@ -61,145 +70,73 @@ describe("compileZpl units and commands", () => {
   });
 
   it("maps rotation to N/R/I/B", () => {
-    const z = text(
-      compileZpl(
-        label(
-          ...([0, 90, 180, 270] as const).map((rotation) => ({
-            type: "text" as const,
-            xMm: 1,
-            yMm: 1,
-            sizeMm: 3,
-            text: "x",
-            rotation,
-          })),
-        ),
-        PROFILE_203,
-      ),
+    const z = zpl203(
+      ...([0, 90, 180, 270] as const).map((rotation) => ({
+        type: "text" as const,
+        xMm: 1,
+        yMm: 1,
+        sizeMm: 3,
+        text: "x",
+        rotation,
+      })),
     );
     expect([...z.matchAll(/\^A0([NRIB]),24,24/g)].map((m) => m[1])).toEqual(["N", "R", "I", "B"]);
   });
 
   it("wraps text in ^FB with width, max lines and alignment; ^FB backslashes are doubled", () => {
-    const z = text(
-      compileZpl(
-        label({
-          type: "text",
-          xMm: 0,
-          yMm: 0,
-          sizeMm: 3,
-          text: "a\\&b",
-          boxWidthMm: 50,
-          maxLines: 3,
-          align: "right",
-        }),
-        PROFILE_203,
-      ),
-    );
+    const z = zpl203({
+      type: "text",
+      xMm: 0,
+      yMm: 0,
+      sizeMm: 3,
+      text: "a\\&b",
+      boxWidthMm: 50,
+      maxLines: 3,
+      align: "right",
+    });
     expect(z).toContain("^FB400,3,0,R,0^FDa\\\\&b^FS");
   });
 
   it("code128: ^BY module,3,height and ^BC mode A with or without the interpretation line", () => {
     const bc = (humanReadable: boolean) =>
-      text(
-        compileZpl(
-          label({
-            type: "barcode",
-            symbology: "code128",
-            xMm: 1,
-            yMm: 2,
-            heightMm: 10,
-            moduleMm: 0.25,
-            data: WAYBILL,
-            humanReadable,
-          }),
-          PROFILE_203,
-        ),
-      );
+      zpl203({
+        type: "barcode",
+        symbology: "code128",
+        xMm: 1,
+        yMm: 2,
+        heightMm: 10,
+        moduleMm: 0.25,
+        data: WAYBILL,
+        humanReadable,
+      });
     expect(bc(true)).toContain(`^FO8,16^BY2,3,80^BCN,80,Y,N,N,A^FD${WAYBILL}^FS`);
     expect(bc(false)).toContain("^BCN,80,N,N,N,A");
   });
 
   it("qrcode: ^BQN,2,magnification with the QA, prefix", () => {
-    const z = text(
-      compileZpl(
-        label({
-          type: "barcode",
-          symbology: "qrcode",
-          xMm: 0,
-          yMm: 0,
-          heightMm: 0,
-          moduleMm: 0.75,
-          data: "a^b",
-        }),
-        PROFILE_203,
-      ),
-    );
+    const z = zpl203(code2d("qrcode", 0.75, "a^b"));
     expect(z).toContain("^BQN,2,6^FH_^FDQA,a_5Eb^FS");
   });
 
   it("datamatrix: ^BX ECC 200 with `_` as escape character, underscores doubled", () => {
-    const z = text(
-      compileZpl(
-        label({
-          type: "barcode",
-          symbology: "datamatrix",
-          xMm: 0,
-          yMm: 0,
-          heightMm: 0,
-          moduleMm: 0.5,
-          data: "A_B",
-        }),
-        PROFILE_203,
-      ),
-    );
+    const z = zpl203(code2d("datamatrix", 0.5, "A_B"));
     expect(z).toContain("^BXN,4,200,,,,_^FH_^FDA_5F_5FB^FS");
   });
 
   it("pdf417: ^BY module and ^B7 with row height and security level", () => {
-    const z = text(
-      compileZpl(
-        label({
-          type: "barcode",
-          symbology: "pdf417",
-          xMm: 0,
-          yMm: 0,
-          heightMm: 0,
-          moduleMm: 0.25,
-          data: WAYBILL,
-        }),
-        PROFILE_203,
-      ),
-    );
+    const z = zpl203(code2d("pdf417", 0.25, WAYBILL));
     expect(z).toContain(`^BY2^B7N,6,5^FD${WAYBILL}^FS`);
   });
 
   it("clamps module widths to the 1–10 dots the printer accepts", () => {
-    const z = text(
-      compileZpl(
-        label({
-          type: "barcode",
-          symbology: "qrcode",
-          xMm: 0,
-          yMm: 0,
-          heightMm: 0,
-          moduleMm: 5,
-          data: "x",
-        }),
-        PROFILE_203,
-      ),
-    );
+    const z = zpl203(code2d("qrcode", 5, "x"));
     expect(z).toContain("^BQN,2,10");
   });
 
   it("lines and boxes are ^GB at least as large as their thickness", () => {
-    const z = text(
-      compileZpl(
-        label(
-          { type: "line", xMm: 0, yMm: 10, widthMm: 50, heightMm: 0, thicknessMm: 0.5 },
-          { type: "box", xMm: 1, yMm: 1, widthMm: 20, heightMm: 10, thicknessMm: 0.25 },
-        ),
-        PROFILE_203,
-      ),
+    const z = zpl203(
+      { type: "line", xMm: 0, yMm: 10, widthMm: 50, heightMm: 0, thicknessMm: 0.5 },
+      { type: "box", xMm: 1, yMm: 1, widthMm: 20, heightMm: 10, thicknessMm: 0.25 },
     );
     expect(z).toContain("^FO0,80^GB400,4,4^FS");
     expect(z).toContain("^FO8,8^GB160,80,2^FS");
@@ -310,12 +247,7 @@ describe("compileZpl text groups (no resident CJK font)", () => {
   });
 
   it("a number-like or masked run of a grouped text stays a font 0 field", () => {
-    const z = text(
-      compileZpl(
-        label(t(3, "广东省****", 3.5, "s"), t(8, "李** 138****5678", 3.5, "s")),
-        PROFILE_203,
-      ),
-    );
+    const z = zpl203(t(3, "广东省****", 3.5, "s"), t(8, "李** 138****5678", 3.5, "s"));
     expect(z.match(/\^GFA/g)).toHaveLength(1);
     expect(decodeFields(compileZpl(label(t(3, "广东省****", 3.5, "s")), PROFILE_203))).toEqual([
       "****",
