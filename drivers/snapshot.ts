@@ -54,6 +54,16 @@ export const FAULT_CONDITIONS: ReadonlySet<Condition> = new Set<Condition>([
   "identity_pending",
 ]);
 
+/**
+ * A printer's state from its conditions: `error` while a fault other than a pause is present,
+ * else `paused` while paused, else `busy` when the printer says it is working, else `ready`.
+ */
+export function printerState(conditions: readonly Condition[], busy: boolean): DeviceState {
+  if (conditions.some((c) => c !== "paused" && FAULT_CONDITIONS.has(c))) return "error";
+  if (conditions.includes("paused")) return "paused";
+  return busy ? "busy" : "ready";
+}
+
 export interface DeviceCounters {
   labelsRemaining?: number;
   formatsInBuffer?: number;

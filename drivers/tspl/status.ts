@@ -5,8 +5,8 @@
  * follows adds head open, cover open and ribbon out, which `!S` does not report reliably.
  */
 import type { StatusQuery } from "../types.ts";
-import type { Condition, DeviceSnapshot, DeviceState } from "../snapshot.ts";
-import { FAULT_CONDITIONS } from "../snapshot.ts";
+import type { Condition, DeviceSnapshot } from "../snapshot.ts";
+import { printerState } from "../snapshot.ts";
 import {
   EXTENDED_STATUS_REQUEST,
   STATUS_REQUEST,
@@ -45,14 +45,9 @@ export function snapshotFromTsplStatus(
   if (s.cutterJam) c.add("cutter_fault");
   if (s.bufferFull) c.add("buffer_full");
   const conditions = [...c].sort();
-  let state: DeviceState;
-  if (conditions.some((x) => x !== "paused" && FAULT_CONDITIONS.has(x))) state = "error";
-  else if (c.has("paused")) state = "paused";
-  else if (f.printing || s.message === "P") state = "busy";
-  else state = "ready";
   return {
     reachability: "online",
-    state,
+    state: printerState(conditions, f.printing || s.message === "P"),
     conditions,
     counters: {},
     raw: { protocol: TSPL_STATUS_PROTOCOL, text: hex(raw), at },

@@ -5,8 +5,8 @@
  * `noResponseSnapshot()`, never "ok".
  */
 import type { StatusQuery } from "../types.ts";
-import type { Condition, DeviceSnapshot, DeviceState } from "../snapshot.ts";
-import { FAULT_CONDITIONS } from "../snapshot.ts";
+import type { Condition, DeviceSnapshot } from "../snapshot.ts";
+import { printerState } from "../snapshot.ts";
 import {
   createHostStatusDecoder,
   type HostStatusEvent,
@@ -44,14 +44,9 @@ export function snapshotFromHostStatus(s: StatusEvent, at: number): DeviceSnapsh
   if (s.underTemperature) conditions.push("head_under_temp");
   if (s.corruptRam) conditions.push("corrupt_ram");
   conditions.sort();
-  let state: DeviceState;
-  if (conditions.some((c) => c !== "paused" && FAULT_CONDITIONS.has(c))) state = "error";
-  else if (s.paused) state = "paused";
-  else if (s.formatsInBuffer > 0 || s.labelsRemaining > 0) state = "busy";
-  else state = "ready";
   return {
     reachability: "online",
-    state,
+    state: printerState(conditions, s.formatsInBuffer > 0 || s.labelsRemaining > 0),
     conditions,
     counters: {
       formatsInBuffer: s.formatsInBuffer,
@@ -143,13 +138,9 @@ export function snapshotFromHqes(s: HqesStatus, rawText: string, at: number): De
   if (e & HQES_ERROR.paused) conditions.push("paused");
   if (s.warnings1 & HQES_WARNING.paperNearEnd) conditions.push("media_near_end");
   conditions.sort();
-  let state: DeviceState;
-  if (conditions.some((c) => c !== "paused" && FAULT_CONDITIONS.has(c))) state = "error";
-  else if (conditions.includes("paused")) state = "paused";
-  else state = "ready";
   return {
     reachability: "online",
-    state,
+    state: printerState(conditions, false),
     conditions,
     counters: {},
     raw: { protocol: "zpl-hqes", text: rawText, at },
