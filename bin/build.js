@@ -3,6 +3,8 @@
 // dist/labelgate.js with esbuild (installed with tsx) unless the bundle there is still fresh
 // (bin/bundle.js). `--force` rebuilds anyway. Exit 0 built or fresh, 1 the build failed.
 // `--check` only tells: exit 0 when the bundle is fresh, 3 (and why on stderr) when it is not.
+// `--soft` (what `npm start` uses): a failed build (a read-only install, say) only warns and exits
+// 0, and bin/labelgate.js then runs the sources through tsx.
 //
 // The files are written to a scratch directory and renamed into dist/, then the stamp, so a
 // process starting at the same time sees either the old bundle with its old stamp, or a stamp
@@ -126,7 +128,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   try {
     await build();
   } catch (e) {
-    console.error(`build failed: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(1);
+    const soft = process.argv.includes("--soft");
+    console.error(
+      `build failed: ${e instanceof Error ? e.message : String(e)}` +
+        (soft ? " (running the sources through tsx)" : ""),
+    );
+    process.exit(soft ? 0 : 1);
   }
 }

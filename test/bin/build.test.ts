@@ -196,4 +196,21 @@ describe("bin/build.js and bin/labelgate.js", () => {
     // Nothing edited the copy meanwhile: both processes ran the bundle.
     expect(freshBundle({}, root)).toBeDefined();
   }, 120_000);
+
+  it("a failed build exits 1, or warns and exits 0 with --soft (npm start then runs the sources)", () => {
+    const file = join(root, "src/gateway-docs.ts");
+    const text = readFileSync(file, "utf8");
+    writeFileSync(file, `${text}\nexport const broken = ;\n`);
+    try {
+      const hard = node(["bin/build.js", "--force"]);
+      expect(hard.status).toBe(1);
+      expect(hard.stderr).toMatch(/^build failed: .*\n.*gateway-docs.ts:\d+:\d+: ERROR/m);
+      const soft = node(["bin/build.js", "--force", "--soft"]);
+      expect(soft.status).toBe(0);
+      expect(soft.stderr).toMatch(/\(running the sources through tsx\)$/);
+      expect(freshBundle({}, root)).toBeUndefined();
+    } finally {
+      writeFileSync(file, text);
+    }
+  }, 120_000);
 });
