@@ -5,6 +5,16 @@
  * buffered query replies kept in order and worked through once the printer runs again.
  */
 
+/** The controls every printer simulator has; each adds its own `state()` (and `restart()`). */
+export interface PrinterSimulatorControls<Fault extends string> {
+  /** Bytes from the host. */
+  receive(chunk: Uint8Array): void;
+  /** Raises or clears a fault; `garbage` arms the junk before the next reply. */
+  setFault(condition: Fault | "garbage", on: boolean): void;
+  /** A silent printer answers nothing. */
+  setSilent(on: boolean): void;
+}
+
 export interface ReplyChannel {
   /** Sends `bytes`: nothing while silent; after a copy of the junk when `garbage` is armed. */
   reply(bytes: Uint8Array): void;
@@ -51,21 +61,26 @@ export interface PrinterBuffer {
   flush(): void;
   /** Jobs kept (replies not counted). */
   heldJobs(): number;
+  /** Jobs printed so far. */
+  printed(): number;
   /** Forgets everything kept (a reset, a power cycle). */
   clear(): void;
 }
 
+/** `print` gets each job with its number, counted from 1 (`index` of the simulators' sinks). */
 export function createPrinterBuffer(o: {
   stopped(): boolean;
-  print(bytes: Uint8Array): void;
+  print(bytes: Uint8Array, index: number): void;
   reply(bytes: Uint8Array): void;
 }): PrinterBuffer {
   const held: Array<{ job: Uint8Array } | { reply: Uint8Array }> = [];
+  let printed = 0;
   const waits = (): boolean => o.stopped() || held.length > 0;
+  const print = (bytes: Uint8Array): void => o.print(bytes, ++printed);
   return {
     job(bytes) {
       if (waits()) held.push({ job: bytes });
-      else o.print(bytes);
+      else print(bytes);
     },
     reply(bytes) {
       if (waits()) held.push({ reply: bytes });
@@ -75,11 +90,12 @@ export function createPrinterBuffer(o: {
       while (!o.stopped() && held.length > 0) {
         const next = held.shift();
         if (next === undefined) break;
-        if ("job" in next) o.print(next.job);
+        if ("job" in next) print(next.job);
         else o.reply(next.reply);
       }
     },
     heldJobs: () => held.filter((h) => "job" in h).length,
+    printed: () => printed,
     clear() {
       held.length = 0;
     },

@@ -9,7 +9,11 @@ import {
   createCpclStreamParser,
   encodeCpclStatus,
 } from "../../firmware-protocols/cpcl/commands.ts";
-import { createPrinterBuffer, createReplyChannel } from "../printer-buffer.ts";
+import {
+  createPrinterBuffer,
+  createReplyChannel,
+  type PrinterSimulatorControls,
+} from "../printer-buffer.ts";
 
 export interface CpclSimulatorSink {
   reply(bytes: Uint8Array): void;
@@ -19,10 +23,7 @@ export interface CpclSimulatorSink {
 export const CPCL_FAULTS = ["head_open", "media_out", "battery_low"] as const;
 export type CpclFault = (typeof CPCL_FAULTS)[number];
 
-export interface CpclSimulator {
-  receive(chunk: Uint8Array): void;
-  setFault(condition: CpclFault | "garbage", on: boolean): void;
-  setSilent(on: boolean): void;
+export interface CpclSimulator extends PrinterSimulatorControls<CpclFault> {
   restart(): void;
   state(): {
     faults: string[];
@@ -43,7 +44,6 @@ export function createCpclSimulator(sink: CpclSimulatorSink): CpclSimulator {
   let session: number[] | undefined;
   let pendingEsc = false;
   let wasReset = false;
-  let printed = 0;
 
   const stops = (): boolean => faults.has("head_open") || faults.has("media_out");
   const channel = createReplyChannel((b) => sink.reply(b), CPCL_GARBAGE);
@@ -51,10 +51,7 @@ export function createCpclSimulator(sink: CpclSimulatorSink): CpclSimulator {
   /** Labels waiting while a fault stops the printer, in order. */
   const buffer = createPrinterBuffer({
     stopped: stops,
-    print(bytes) {
-      printed++;
-      sink.printed({ index: printed, bytes });
-    },
+    print: (bytes, index) => sink.printed({ index, bytes }),
     reply,
   });
   const answer = (code: string): void => {
@@ -120,7 +117,7 @@ export function createCpclSimulator(sink: CpclSimulatorSink): CpclSimulator {
       return {
         faults: [...faults].sort(),
         held: buffer.heldJobs(),
-        printed,
+        printed: buffer.printed(),
         wasReset,
         inSession: session !== undefined,
       };

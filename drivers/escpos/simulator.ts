@@ -20,7 +20,11 @@ import {
   PRINTER_INFO,
   encodePrinterInfoReply,
 } from "../../firmware-protocols/escpos/printer-info.ts";
-import { createPrinterBuffer, createReplyChannel } from "../printer-buffer.ts";
+import {
+  createPrinterBuffer,
+  createReplyChannel,
+  type PrinterSimulatorControls,
+} from "../printer-buffer.ts";
 
 export interface EscposSimulatorSink {
   reply(bytes: Uint8Array): void;
@@ -30,10 +34,7 @@ export interface EscposSimulatorSink {
 export const ESCPOS_FAULTS = ["cover_open", "media_out", "media_near_end", "cutter_fault"] as const;
 export type EscposFault = (typeof ESCPOS_FAULTS)[number];
 
-export interface EscposSimulator {
-  receive(chunk: Uint8Array): void;
-  setFault(condition: EscposFault | "garbage", on: boolean): void;
-  setSilent(on: boolean): void;
+export interface EscposSimulator extends PrinterSimulatorControls<EscposFault> {
   state(): { faults: string[]; held: number; printed: number; malformed: number; asb: boolean };
 }
 
@@ -65,7 +66,6 @@ export function createEscposSimulator(
   const faults = new Set<EscposFault>();
   let job: number[] = [];
   let asb = false;
-  let printed = 0;
   let malformed = 0;
 
   const status = (): EscposRealtimeStatus => ({
@@ -85,10 +85,7 @@ export function createEscposSimulator(
   /** Labels and `GS I` replies waiting while the printer is offline, in buffer order. */
   const buffer = createPrinterBuffer({
     stopped: stops,
-    print(bytes) {
-      printed++;
-      sink.printed({ index: printed, bytes });
-    },
+    print: (bytes, index) => sink.printed({ index, bytes }),
     reply,
   });
 
@@ -131,7 +128,13 @@ export function createEscposSimulator(
     },
     setSilent: channel.setSilent,
     state() {
-      return { faults: [...faults].sort(), held: buffer.heldJobs(), printed, malformed, asb };
+      return {
+        faults: [...faults].sort(),
+        held: buffer.heldJobs(),
+        printed: buffer.printed(),
+        malformed,
+        asb,
+      };
     },
   };
 }

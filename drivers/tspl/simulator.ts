@@ -28,7 +28,11 @@ import {
   encodeTsplExtendedStatus,
   encodeTsplStatusByte,
 } from "../../firmware-protocols/tspl/status.ts";
-import { createPrinterBuffer, createReplyChannel } from "../printer-buffer.ts";
+import {
+  createPrinterBuffer,
+  createReplyChannel,
+  type PrinterSimulatorControls,
+} from "../printer-buffer.ts";
 
 export interface TsplSimulatorSink {
   reply(bytes: Uint8Array): void;
@@ -47,10 +51,7 @@ export const TSPL_FAULTS = [
 ] as const;
 export type TsplFault = (typeof TSPL_FAULTS)[number];
 
-export interface TsplSimulator {
-  receive(chunk: Uint8Array): void;
-  setFault(condition: TsplFault | "garbage", on: boolean): void;
-  setSilent(on: boolean): void;
+export interface TsplSimulator extends PrinterSimulatorControls<TsplFault> {
   /** A power cycle: DRAM files, held jobs and faults are cleared. */
   restart(): void;
   state(): {
@@ -99,15 +100,13 @@ export function createTsplSimulator(
   const faults = new Set<TsplFault>();
   const immediates: string[] = [];
   let received: number[] = [];
-  let printed = 0;
   let malformed = 0;
   let missingFiles = 0;
   // name → content, and whether it was stored with a memory letter (flash: kept at power-off)
   const files = new Map<string, { data: Uint8Array; flash: boolean }>();
 
   const stops = (): boolean => [...faults].some((f) => f !== "buffer_full");
-  const print = (bytes: Uint8Array): void => {
-    printed++;
+  const print = (bytes: Uint8Array, index: number): void => {
     // The job's PUTBMP x,y,"NAME" lines (TSPL PM, PUTBMP); the stored files they name go first.
     const text = new TextDecoder("latin1").decode(bytes);
     const names = [...new Set([...text.matchAll(PUTBMP_LINE)].map((m) => m[1] ?? ""))];
@@ -120,7 +119,7 @@ export function createTsplSimulator(
             ...stored.map((n) => downloadLine(n, files.get(n)?.data ?? new Uint8Array())),
             bytes,
           ]);
-    sink.printed({ index: printed, bytes, ...(preview !== undefined && { preview }) });
+    sink.printed({ index, bytes, ...(preview !== undefined && { preview }) });
   };
   const channel = createReplyChannel((b) => sink.reply(b), TSPL_GARBAGE);
   const reply = channel.reply;
@@ -218,7 +217,7 @@ export function createTsplSimulator(
       return {
         faults: [...faults].sort(),
         held: buffer.heldJobs(),
-        printed,
+        printed: buffer.printed(),
         malformed,
         immediates: [...immediates],
         files: [...files.keys()].sort(),

@@ -39,7 +39,7 @@ describe("receive buffer of the printer simulators", () => {
     const out: string[] = [];
     const b = createPrinterBuffer({
       stopped: () => stopped,
-      print: (x) => out.push(`job ${x[0]}`),
+      print: (x, index) => out.push(`job ${x[0]} #${index}`),
       reply: (x) => out.push(`reply ${x[0]}`),
     });
     return { b, out, stop: (on: boolean) => (stopped = on) };
@@ -49,8 +49,9 @@ describe("receive buffer of the printer simulators", () => {
     const { b, out } = setup();
     b.job(Uint8Array.of(1));
     b.reply(Uint8Array.of(2));
-    expect(out).toEqual(["job 1", "reply 2"]);
+    expect(out).toEqual(["job 1 #1", "reply 2"]);
     expect(b.heldJobs()).toBe(0);
+    expect(b.printed()).toBe(1);
   });
 
   it("keeps jobs and replies in order while stopped, counts only jobs, works through them when running again", () => {
@@ -64,8 +65,9 @@ describe("receive buffer of the printer simulators", () => {
     expect(b.heldJobs()).toBe(2);
     stop(false);
     b.flush();
-    expect(out).toEqual(["job 1", "reply 2", "job 3"]);
+    expect(out).toEqual(["job 1 #1", "reply 2", "job 3 #2"]);
     expect(b.heldJobs()).toBe(0);
+    expect(b.printed()).toBe(2);
   });
 
   it("a reply waits behind kept jobs even when the printer runs, until the buffer is worked through", () => {
@@ -76,7 +78,7 @@ describe("receive buffer of the printer simulators", () => {
     b.reply(Uint8Array.of(2));
     expect(out).toEqual([]);
     b.flush();
-    expect(out).toEqual(["job 1", "reply 2"]);
+    expect(out).toEqual(["job 1 #1", "reply 2"]);
   });
 
   it("stops working through when the printer stops again, and clear() forgets what is kept", () => {
