@@ -1,5 +1,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { expect } from "vitest";
+import { createBrokerAccess, type BrokerAccess } from "../../../src/access/broker-access.ts";
+import type { ClientStore } from "../../../src/access/clients.ts";
 
 /**
  * The broker access checks of issue #8, run the same way against the embedded broker and against
@@ -16,6 +18,22 @@ export const CLIENTS = {
 } as const;
 
 const SITE = "labelgate/demo";
+
+/** The gateway's own login to the embedded broker in these tests (synthetic). */
+export const INTERNAL_LOGIN = { username: "labelgate-gw1", password: "internal-secret" } as const;
+
+/** Adds test clients (default: all of `CLIENTS`) to the store, active. */
+export async function addClients(
+  clients: ClientStore,
+  list: ReadonlyArray<(typeof CLIENTS)[keyof typeof CLIENTS]> = Object.values(CLIENTS),
+): Promise<void> {
+  for (const c of list) await clients.add(c.id, c.role, c.password, Date.now());
+}
+
+/** The embedded broker's access checks for the demo site; anonymous refused unless allowed. */
+export function demoBrokerAccess(clients: ClientStore, allowAnonymous = false): BrokerAccess {
+  return createBrokerAccess({ clients, site: SITE, allowAnonymous, internal: INTERNAL_LOGIN });
+}
 
 export async function connect(
   url: string,

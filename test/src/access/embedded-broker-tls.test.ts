@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBrokerAccess } from "../../../src/access/broker-access.ts";
 import { createClientStore, type ClientStore } from "../../../src/access/clients.ts";
 import { validateConfig } from "../../../src/config/load.ts";
 import { openDatabase, type Db } from "../../../src/db/open.ts";
@@ -16,7 +15,7 @@ import {
 } from "../../../src/mqtt/broker.ts";
 import { makeTestPki, type Identity, type TestPki } from "../../cluster/certs.ts";
 import { freePort } from "../../helpers/net.ts";
-import { CLIENTS, connect, trySubscribe } from "./broker-scenario.ts";
+import { CLIENTS, addClients, connect, demoBrokerAccess, trySubscribe } from "./broker-scenario.ts";
 
 /**
  * The embedded broker's TLS listener (issue #8 §5: TLS client certificates when TLS is on). A
@@ -68,16 +67,12 @@ describe("embedded broker TLS listener with client certificates", () => {
     foreign = makeTestPki(join(dir, "foreign"));
     db = openDatabase(join(dir, "labelgate.db"));
     clients = createClientStore(db);
-    for (const c of Object.values(CLIENTS)) await clients.add(c.id, c.role, c.password, Date.now());
+    await addClients(clients);
     broker = await startEmbeddedBroker({
       host: "127.0.0.1",
       port: 0,
-      access: createBrokerAccess({
-        clients,
-        site: SITE,
-        allowAnonymous: true, // on the plain loopback listener only, never over TLS
-        internal: { username: "labelgate-gw1", password: "internal-secret" },
-      }),
+      // Anonymous on the plain loopback listener only, never over TLS.
+      access: demoBrokerAccess(clients, true),
       onRefused: (r) => refused.push(r),
       tls: {
         host: "127.0.0.1",
@@ -205,16 +200,11 @@ describe("a TLS listener without client certificates", () => {
     const pki = makeTestPki(join(dir, "pki"));
     const db = openDatabase(join(dir, "labelgate.db"));
     const clients = createClientStore(db);
-    await clients.add(CLIENTS.ws12.id, CLIENTS.ws12.role, CLIENTS.ws12.password, Date.now());
+    await addClients(clients, [CLIENTS.ws12]);
     const broker = await startEmbeddedBroker({
       host: "127.0.0.1",
       port: 0,
-      access: createBrokerAccess({
-        clients,
-        site: SITE,
-        allowAnonymous: true, // the plain loopback listener only
-        internal: { username: "labelgate-gw1", password: "internal-secret" },
-      }),
+      access: demoBrokerAccess(clients, true), // anonymous on the plain loopback listener only
       tls: {
         host: "127.0.0.1",
         port: 0,

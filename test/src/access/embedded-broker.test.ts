@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBrokerAccess } from "../../../src/access/broker-access.ts";
 import { createClientStore, type ClientStore } from "../../../src/access/clients.ts";
 import { validateConfig } from "../../../src/config/load.ts";
 import { openDatabase, type Db } from "../../../src/db/open.ts";
@@ -16,7 +15,9 @@ import {
   checkNoGatewayState,
   checkRepliesIsolated,
   CLIENTS,
+  addClients,
   connect,
+  demoBrokerAccess,
 } from "./broker-scenario.ts";
 
 describe("embedded broker access control (aedes hooks)", () => {
@@ -31,16 +32,11 @@ describe("embedded broker access control (aedes hooks)", () => {
     dir = mkdtempSync(join(tmpdir(), "labelgate-broker-"));
     db = openDatabase(join(dir, "labelgate.db"));
     clients = createClientStore(db);
-    for (const c of Object.values(CLIENTS)) await clients.add(c.id, c.role, c.password, Date.now());
+    await addClients(clients);
     broker = await startEmbeddedBroker({
       host: "127.0.0.1",
       port: 0,
-      access: createBrokerAccess({
-        clients,
-        site: "labelgate/demo",
-        allowAnonymous: false,
-        internal: { username: "labelgate-gw1", password: "internal-secret" },
-      }),
+      access: demoBrokerAccess(clients),
       onRefused: (r) => refused.push(r.what),
     });
     url = `mqtt://127.0.0.1:${broker.port}`;

@@ -13,7 +13,7 @@ import {
   checkNoCheckpoints,
   checkNoGatewayState,
   checkRepliesIsolated,
-  CLIENTS,
+  addClients,
 } from "./broker-scenario.ts";
 
 const BIN = fileURLToPath(new URL("../../../bin/labelgate.js", import.meta.url));
@@ -33,7 +33,7 @@ describe("Mosquitto with the files of `labelgate broker-acl`", () => {
     chmodSync(dir, 0o755); // Mosquitto drops privileges to the `mosquitto` user.
     const db = openDatabase(join(dir, "labelgate.db"));
     const clients = createClientStore(db);
-    for (const c of Object.values(CLIENTS)) await clients.add(c.id, c.role, c.password, Date.now());
+    await addClients(clients);
     await clients.add("ws-gone", "workstation", "gone-secret-pw", Date.now());
     clients.setStatus("ws-gone", "disabled", Date.now());
     db.close();

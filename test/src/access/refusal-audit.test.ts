@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBrokerAccess } from "../../../src/access/broker-access.ts";
 import { createClientStore } from "../../../src/access/clients.ts";
 import { createRefusalAudit } from "../../../src/access/refusal-audit.ts";
 import { createAuditAppend, openAuditLog } from "../../../src/audit/wiring.ts";
@@ -11,7 +10,7 @@ import { loadOrCreateKeys } from "../../../src/crypto/keys.ts";
 import { openDatabase, type Db } from "../../../src/db/open.ts";
 import type { AuditEvent } from "../../../src/jobs/ports.ts";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../../src/mqtt/broker.ts";
-import { CLIENTS, connect, trySubscribe } from "./broker-scenario.ts";
+import { CLIENTS, addClients, connect, demoBrokerAccess, trySubscribe } from "./broker-scenario.ts";
 
 /**
  * Refused connects are audited, but a flood of them cannot fill the audit log: the first few per
@@ -123,16 +122,11 @@ describe("refusal audit against the embedded broker: a flood of bad connects", (
       config,
     );
     const clients = createClientStore(db);
-    await clients.add(CLIENTS.ws12.id, CLIENTS.ws12.role, CLIENTS.ws12.password, Date.now());
+    await addClients(clients, [CLIENTS.ws12]);
     broker = await startEmbeddedBroker({
       host: "127.0.0.1",
       port: 0,
-      access: createBrokerAccess({
-        clients,
-        site: "labelgate/demo",
-        allowAnonymous: false,
-        internal: { username: "labelgate-gw1", password: "internal-secret" },
-      }),
+      access: demoBrokerAccess(clients),
       onRefused: (r) => h.auditor.record(r),
     });
   });
