@@ -68,8 +68,7 @@ export function createClientStore(db: Db): ClientStore {
           path: "role",
         });
       checkPasswordLength(password);
-      if (t.row(id))
-        throw new CodedError("invalid_request", `client '${id}' exists already`, { path: "id" });
+      t.assertNew(id);
       const hash = await hashPassword(password);
       db.prepare(
         "INSERT INTO clients (id, role, status, password_hash, mosquitto_hash, created_at, updated_at) VALUES (?, ?, 'active', ?, ?, ?, ?)",

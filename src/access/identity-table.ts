@@ -31,6 +31,8 @@ export interface IdentityTable<Role extends string, R extends IdentityRow<Role>>
   row(id: string): R | undefined;
   /** The identity of a row (the hashes left out). */
   toIdentity(r: R): Identity<Role>;
+  /** Throws `invalid_request` (path `id`) when the id is taken. */
+  assertNew(id: string): void;
   /** The identity of a row that a write has just left in place. */
   reread(id: string): Identity<Role>;
   get(id: string): Identity<Role> | undefined;
@@ -61,6 +63,10 @@ export function identityTable<Role extends string, R extends IdentityRow<Role>>(
   return {
     row: (id) => getStmt.get(id),
     toIdentity,
+    assertNew(id) {
+      if (getStmt.get(id))
+        throw new CodedError("invalid_request", `${noun} '${id}' exists already`, { path: "id" });
+    },
     reread,
     get(id) {
       const r = getStmt.get(id);

@@ -65,8 +65,7 @@ export function createOperatorStore(db: Db): OperatorStore {
         throw new CodedError("invalid_request", "operator id: expected 1–32 of A-Z a-z 0-9 _ . -", {
           path: "id",
         });
-      if (t.row(id))
-        throw new CodedError("invalid_request", `operator '${id}' exists already`, { path: "id" });
+      t.assertNew(id);
       const hash = password === undefined ? null : await hashPassword(password);
       db.prepare(
         "INSERT INTO operators (id, role, status, password_hash, created_at, updated_at) VALUES (?, ?, 'active', ?, ?, ?)",

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { covers, mayPublish, maySubscribe } from "../../../src/access/broker-policy.ts";
 import { createClientStore, mosquittoHash } from "../../../src/access/clients.ts";
+import { createOperatorStore } from "../../../src/access/operators.ts";
 import { mosquittoAclFile } from "../../../src/access/mosquitto-acl.ts";
 import { openDatabase } from "../../../src/db/open.ts";
 
@@ -30,6 +31,37 @@ describe("clients store", () => {
     await expect(clients.add("ws-13", "workstation", "short", 1)).rejects.toMatchObject({
       code: "invalid_request",
     });
+  });
+
+  it("clients and operators share the store rules: a taken id, an unknown id, the status change", async () => {
+    const db = openDatabase(":memory:");
+    const clients = createClientStore(db);
+    const operators = createOperatorStore(db);
+    await clients.add("ws-12", "workstation", "ws12-secret-pw", 1);
+    await operators.add("E1", "operator", 1);
+    await expect(clients.add("ws-12", "scanner", "another-pw-1", 2)).rejects.toMatchObject({
+      code: "invalid_request",
+      message: "client 'ws-12' exists already",
+      details: { path: "id" },
+    });
+    await expect(operators.add("E1", "admin", 2)).rejects.toMatchObject({
+      code: "invalid_request",
+      message: "operator 'E1' exists already",
+    });
+    expect(() => clients.setStatus("ws-99", "disabled", 3)).toThrow("no client 'ws-99'");
+    expect(() => operators.setStatus("E9", "disabled", 3)).toThrow("no operator 'E9'");
+    expect(operators.setStatus("E1", "disabled", 4)).toEqual({
+      id: "E1",
+      role: "operator",
+      status: "disabled",
+      createdAt: 1,
+      updatedAt: 4,
+    });
+    expect(clients.list().map((c) => [c.id, c.role, c.status])).toEqual([
+      ["ws-12", "workstation", "active"],
+    ]);
+    expect(operators.get("E1")?.status).toBe("disabled");
+    expect(operators.isActive("E1")).toBe(false);
   });
 
   it("writes the $7$ PBKDF2-SHA512 hash that mosquitto_passwd writes", async () => {
