@@ -32,3 +32,28 @@ export function ask(
   sim.receive(request);
   return Uint8Array.from(replies);
 }
+
+/** What a printer simulator's sink collected: the reply bytes and the printed jobs' bytes. */
+export interface CollectingSink {
+  replies: number[];
+  printed: Uint8Array[];
+}
+
+/**
+ * A simulator made by `create` with a sink that collects into `replies` and `printed`, e.g.
+ * `withSink(createCpclSimulator)` or `withSink((s) => createTsplSimulator(s, identity))`.
+ */
+export function withSink<S>(
+  create: (sink: {
+    reply(bytes: Uint8Array): void;
+    printed(job: { bytes: Uint8Array }): void;
+  }) => S,
+): CollectingSink & { sim: S } {
+  const replies: number[] = [];
+  const printed: Uint8Array[] = [];
+  const sim = create({
+    reply: (b) => replies.push(...b),
+    printed: (j) => printed.push(j.bytes),
+  });
+  return { sim, replies, printed };
+}

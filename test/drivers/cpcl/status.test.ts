@@ -3,7 +3,7 @@ import { cpclStatusQuery } from "../../../drivers/cpcl/status.ts";
 import { createCpclSimulator, CPCL_FAULTS } from "../../../drivers/cpcl/simulator.ts";
 import { compileCpcl } from "../../../drivers/cpcl/compile.ts";
 import { ACK_RESET, decodeCpclStatus } from "../../../firmware-protocols/cpcl/commands.ts";
-import { ask } from "../status-helpers.ts";
+import { ask, withSink } from "../status-helpers.ts";
 
 describe("CPCL ESC h (reference §4)", () => {
   it("decodes the status bits; 00 is ready", () => {
@@ -34,15 +34,7 @@ describe("CPCL ESC h (reference §4)", () => {
 });
 
 describe("CPCL simulator", () => {
-  const make = () => {
-    const replies: number[] = [];
-    const printed: Uint8Array[] = [];
-    const sim = createCpclSimulator({
-      reply: (b) => replies.push(...b),
-      printed: (j) => printed.push(j.bytes),
-    });
-    return { sim, replies, printed };
-  };
+  const make = () => withSink(createCpclSimulator);
   const label = compileCpcl(
     { widthMm: 50, heightMm: 30, elements: [] },
     { dpi: 203, widthMm: 50, heightMm: 30 },

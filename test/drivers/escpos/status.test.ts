@@ -8,7 +8,7 @@ import {
   isRealtimeReply,
 } from "../../../firmware-protocols/escpos/status.ts";
 import { enableAsb } from "../../../firmware-protocols/escpos/commands.ts";
-import { ask, everySplit } from "../status-helpers.ts";
+import { ask, everySplit, withSink } from "../status-helpers.ts";
 
 describe("ESC/POS status codecs (reference §3.2, §3.3 examples)", () => {
   it("reads DLE EOT 4 replies 12 (ok), 1E (near end), 72 (paper end)", () => {
@@ -53,15 +53,7 @@ describe("ESC/POS status codecs (reference §3.2, §3.3 examples)", () => {
 });
 
 describe("ESC/POS simulator faults", () => {
-  const make = () => {
-    const replies: number[] = [];
-    const printed: Uint8Array[] = [];
-    const sim = createEscposSimulator({
-      reply: (b) => replies.push(...b),
-      printed: (j) => printed.push(j.bytes),
-    });
-    return { sim, replies, printed };
-  };
+  const make = () => withSink(createEscposSimulator);
   const label = compileEscpos(
     { widthMm: 50, heightMm: 10, elements: [] },
     { dpi: 203, widthMm: 50, heightMm: 10 },

@@ -6,7 +6,7 @@ import {
   decodeTsplStatusByte,
   createTsplExtendedStatusDecoder,
 } from "../../../firmware-protocols/tspl/status.ts";
-import { ask, everySplit } from "../status-helpers.ts";
+import { ask, everySplit, withSink } from "../status-helpers.ts";
 
 const IDLE_S = Uint8Array.of(0x02, 0x40, 0x40, 0x40, 0x40, 0x03, 0x0d, 0x0a); // reference §2.2
 
@@ -46,15 +46,7 @@ describe("TSPL status codecs (reference §2.2 examples)", () => {
 });
 
 describe("TSPL simulator faults", () => {
-  const make = () => {
-    const replies: number[] = [];
-    const printed: Uint8Array[] = [];
-    const sim = createTsplSimulator({
-      reply: (b) => replies.push(...b),
-      printed: (j) => printed.push(j.bytes),
-    });
-    return { sim, replies, printed };
-  };
+  const make = () => withSink(createTsplSimulator);
   const expected: Record<(typeof TSPL_FAULTS)[number], string> = {
     head_open: "head_open",
     paper_jam: "paper_jam",

@@ -7,6 +7,7 @@ import {
 import { encodeAsb } from "../../../firmware-protocols/escpos/status.ts";
 import { escpos } from "../../../drivers/escpos/index.ts";
 import { createEscposSimulator } from "../../../drivers/escpos/simulator.ts";
+import { withSink } from "../../drivers/status-helpers.ts";
 
 const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
 
@@ -55,11 +56,8 @@ describe("ESC/POS GS I printer information (model, serial, firmware)", () => {
   });
 
   it("the simulator answers with its configured identity, and GS I never lands in a label", () => {
-    const replies: number[] = [];
-    const printed: Uint8Array[] = [];
-    const sim = createEscposSimulator(
-      { reply: (b) => replies.push(...b), printed: (l) => printed.push(l.bytes) },
-      { model: "TM-L100", serial: "X5SIM000042", firmware: "01.02" },
+    const { sim, replies, printed } = withSink((sink) =>
+      createEscposSimulator(sink, { model: "TM-L100", serial: "X5SIM000042", firmware: "01.02" }),
     );
     const label = Uint8Array.of(0x1b, 0x40, 0x41, 0x0a, 0x1d, 0x56, 0x00);
     sim.receive(Uint8Array.from([...escpos.identity!.request, ...label]));

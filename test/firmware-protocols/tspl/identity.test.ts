@@ -8,6 +8,7 @@ import {
 } from "../../../firmware-protocols/tspl/identity.ts";
 import { tscTspl } from "../../../drivers/tspl/index.ts";
 import { createTsplSimulator } from "../../../drivers/tspl/simulator.ts";
+import { withSink } from "../../drivers/status-helpers.ts";
 
 const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
 
@@ -50,11 +51,8 @@ describe("TSPL identity (~!T, OUT GETSETTING$ SERIAL)", () => {
   });
 
   it("the simulator answers both queries byte for byte with its configured serial, outside any job", () => {
-    const replies: number[] = [];
-    const printed: Uint8Array[] = [];
-    const sim = createTsplSimulator(
-      { reply: (b) => replies.push(...b), printed: (j) => printed.push(j.bytes) },
-      { model: "TTP-244 Pro", serial: "T0SIM0000099" },
+    const { sim, replies, printed } = withSink((sink) =>
+      createTsplSimulator(sink, { model: "TTP-244 Pro", serial: "T0SIM0000099" }),
     );
     const job = new TextEncoder().encode("SIZE 50 mm,30 mm\r\nCLS\r\nPRINT 1,1\r\n");
     sim.receive(Uint8Array.from([...tscTspl.identity!.request, ...job]));
@@ -71,11 +69,8 @@ describe("TSPL identity (~!T, OUT GETSETTING$ SERIAL)", () => {
   });
 
   it("the simulator out of paper ignores ~!T and answers OUT only when the paper is back, after the held job", () => {
-    const replies: number[] = [];
-    const printed: Uint8Array[] = [];
-    const sim = createTsplSimulator(
-      { reply: (b) => replies.push(...b), printed: (j) => printed.push(j.bytes) },
-      { model: "TE210", serial: "T0SIM0000007" },
+    const { sim, replies, printed } = withSink((sink) =>
+      createTsplSimulator(sink, { model: "TE210", serial: "T0SIM0000007" }),
     );
     sim.setFault("media_out", true);
     const job = new TextEncoder().encode("SIZE 50 mm,30 mm\r\nCLS\r\nPRINT 1,1\r\n");
