@@ -48,6 +48,27 @@ export function createReplyChannel(
 }
 
 /**
+ * The part of `setFault` every printer simulator shares: `garbage` arms the channel's junk before
+ * the next reply; any other condition is added to or removed from `faults`. False for `garbage`
+ * (the printer's state did not change), true otherwise.
+ */
+export function switchFault<Fault extends string>(
+  faults: Set<Fault>,
+  channel: ReplyChannel,
+  condition: Fault | "garbage",
+  on: boolean,
+): boolean {
+  if (condition === "garbage") {
+    channel.setGarbage(on);
+    return false;
+  }
+  const fault = condition as Fault;
+  if (on) faults.add(fault);
+  else faults.delete(fault);
+  return true;
+}
+
+/**
  * A printer's receive buffer as the simulators model it: while the printer is stopped, or has
  * kept anything already, a job or a buffered reply waits behind what came before it; a running
  * printer works through the buffer in order.

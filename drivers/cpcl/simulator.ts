@@ -12,6 +12,7 @@ import {
 import {
   createPrinterBuffer,
   createReplyChannel,
+  switchFault,
   type PrinterSimulatorControls,
 } from "../printer-buffer.ts";
 
@@ -99,13 +100,7 @@ export function createCpclSimulator(sink: CpclSimulatorSink): CpclSimulator {
       }
     },
     setFault(condition, on) {
-      if (condition === "garbage") {
-        channel.setGarbage(on);
-        return;
-      }
-      if (on) faults.add(condition);
-      else faults.delete(condition);
-      buffer.flush();
+      if (switchFault(faults, channel, condition, on)) buffer.flush();
     },
     setSilent: channel.setSilent,
     restart() {

@@ -23,6 +23,7 @@ import {
 import {
   createPrinterBuffer,
   createReplyChannel,
+  switchFault,
   type PrinterSimulatorControls,
 } from "../printer-buffer.ts";
 
@@ -117,12 +118,7 @@ export function createEscposSimulator(
       }
     },
     setFault(condition, on) {
-      if (condition === "garbage") {
-        channel.setGarbage(on);
-        return;
-      }
-      if (on) faults.add(condition);
-      else faults.delete(condition);
+      if (!switchFault(faults, channel, condition, on)) return;
       if (asb) reply(encodeAsb(status()));
       buffer.flush();
     },

@@ -31,6 +31,7 @@ import {
 import {
   createPrinterBuffer,
   createReplyChannel,
+  switchFault,
   type PrinterSimulatorControls,
 } from "../printer-buffer.ts";
 
@@ -196,15 +197,8 @@ export function createTsplSimulator(
       }
     },
     setFault(condition, on) {
-      if (condition === "garbage") {
-        channel.setGarbage(on);
-        return;
-      }
-      if (on) faults.add(condition);
-      else {
-        faults.delete(condition);
-        buffer.flush();
-      }
+      // A cleared fault lets the held jobs print; a raised one stops the printer.
+      if (switchFault(faults, channel, condition, on) && !on) buffer.flush();
     },
     setSilent: channel.setSilent,
     restart() {

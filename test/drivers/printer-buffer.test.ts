@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createPrinterBuffer, createReplyChannel } from "../../drivers/printer-buffer.ts";
+import {
+  createPrinterBuffer,
+  createReplyChannel,
+  switchFault,
+} from "../../drivers/printer-buffer.ts";
 
 describe("reply channel of the printer simulators", () => {
   it("sends nothing while silent and a fresh copy of the junk before one reply when garbage is armed", () => {
@@ -104,5 +108,21 @@ describe("receive buffer of the printer simulators", () => {
     b.flush();
     expect(out).toEqual([1]);
     expect(b.heldJobs()).toBe(0);
+  });
+});
+
+describe("switchFault", () => {
+  it("garbage arms the channel and changes no fault; other conditions are raised and cleared", () => {
+    const sent: number[][] = [];
+    const c = createReplyChannel((b) => sent.push([...b]), Uint8Array.of(7));
+    const faults = new Set<"media_out" | "head_open">();
+    expect(switchFault(faults, c, "garbage", true)).toBe(false);
+    expect(faults.size).toBe(0);
+    expect(switchFault(faults, c, "media_out", true)).toBe(true);
+    expect(switchFault(faults, c, "head_open", true)).toBe(true);
+    expect(switchFault(faults, c, "media_out", false)).toBe(true);
+    expect([...faults]).toEqual(["head_open"]);
+    c.reply(Uint8Array.of(1));
+    expect(sent).toEqual([[7], [1]]);
   });
 });
