@@ -258,7 +258,16 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
         unsubscribe();
         resolve(n);
       };
-      const t = setTimeout(() => finish(undefined), o.statusTimeoutMs);
+      const t = setTimeout(() => {
+        finish(undefined);
+        // A count that arrives after this would be read as the answer to the next request (a
+        // count from before a print, taken for one after it): the connection is dropped and
+        // dialled again, and any late reply goes with it.
+        log.warn({ transport: o.transport.describe }, "no label count reply; reconnecting");
+        connectionLosses++;
+        compiler.reset();
+        void o.transport.close().catch(() => undefined);
+      }, o.statusTimeoutMs);
       const unsubscribe = o.transport.onData((chunk) => {
         const n = reader.push(chunk);
         if (n !== undefined) finish(n);

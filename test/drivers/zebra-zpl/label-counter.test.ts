@@ -17,10 +17,25 @@ import { createMemoryTransport } from "../../../src/simulators/memory.ts";
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const LABEL = ascii("^XA^FO20,20^A0N,30,30^FDSF9000000000001^FS^PQ1^XZ");
 
-async function printer(labelCount?: number): Promise<{ sim: ZplSimulator; rt: DeviceRuntime }> {
-  const link: { deliver?: (b: Uint8Array) => void } = {};
+async function printer(
+  labelCount?: number,
+  /** Delay for quoted (SGD) replies, ms: a printer slow to answer the counter. */
+  slowCount?: () => number,
+): Promise<{ sim: ZplSimulator; rt: DeviceRuntime }> {
+  const link: { deliver?: (b: Uint8Array) => void; rt?: DeviceRuntime } = {};
+  // Bytes of a connection that was closed never reach the next one (as with TCP): a reply is
+  // delivered only if the runtime has not dropped the connection since it was sent.
+  const connection = (): number => link.rt?.connectionLosses ?? 0;
   const sim = createZplSimulator({
-    sink: { reply: (b) => link.deliver?.(b), printed: () => undefined },
+    sink: {
+      reply: (b) => {
+        const ms = b[0] === 0x22 ? (slowCount?.() ?? 0) : 0;
+        const on = connection();
+        if (ms > 0) setTimeout(() => on === connection() && link.deliver?.(b), ms);
+        else link.deliver?.(b);
+      },
+      printed: () => undefined,
+    },
     ...(labelCount !== undefined && { labelCount }),
   });
   const mt = createMemoryTransport(sim, { maxChunkBytes: 3 });
@@ -36,6 +51,7 @@ async function printer(labelCount?: number): Promise<{ sim: ZplSimulator; rt: De
     logger: silentLogger(),
     onChange: () => undefined,
   });
+  link.rt = rt;
   return { sim, rt };
 }
 
@@ -68,6 +84,17 @@ describe("ZPL label counter", () => {
     // A silent printer gives no count (undefined within the status timeout), never a made-up one.
     sim.setSilent(true);
     expect(await rt.readLabelCounter!()).toBeUndefined();
+    await rt.stop();
+  });
+
+  it("a count that comes too late is never taken for the next request's", async () => {
+    // The first reply takes 450 ms (the status timeout is 300), the second 250 ms: without care
+    // the late "50" would land inside the second read and be taken as the count after the print.
+    const delays = [450, 250];
+    const { sim, rt } = await printer(50, () => delays.shift() ?? 0);
+    expect(await rt.readLabelCounter!()).toBeUndefined();
+    sim.receive(LABEL);
+    expect(await rt.readLabelCounter!()).toBe(51);
     await rt.stop();
   });
 
