@@ -84,11 +84,12 @@ export interface IdentityQuery {
 
 /**
  * A counter exchange: the bytes to send and a reader that returns the count once the reply is
- * complete (ZPL: SGD `odometer.total_label_count`).
+ * complete (ZPL: SGD `odometer.total_label_count`), or `unsupported` when the device answered
+ * with something else (it has no such counter).
  */
 export interface CounterQuery {
   request: Uint8Array;
-  createReader(): { push(chunk: Uint8Array): number | undefined };
+  createReader(): { push(chunk: Uint8Array): number | "unsupported" | undefined };
 }
 
 /** A driver: data plus small functions (DESIGN.md §6). */

@@ -15,16 +15,20 @@ export const zplLabelCounterQuery: CounterQuery = {
   request: encodeSgdGetvar(SGD_TOTAL_LABEL_COUNT),
   createReader() {
     const decoder = createSgdReplyDecoder();
-    let count: number | undefined;
+    let result: number | "unsupported" | undefined;
     return {
       push(chunk) {
-        if (count !== undefined) return count;
+        if (result !== undefined) return result;
         for (const ev of decoder.push(chunk)) {
-          // A quoted reply that is not a count (another SGD's answer) is skipped.
-          if (ev.type === "value") count = parseLabelCount(ev.value);
-          if (count !== undefined) break;
+          if (ev.type !== "value") continue;
+          // A printer without the setting answers `"?"` [unverified: Link-OS behaviour from
+          // memory, not found in the guide excerpts at hand]; one that ignores SGD altogether
+          // is caught by the runtime's timeout instead (src/devices/runtime.ts).
+          result =
+            parseLabelCount(ev.value) ?? (ev.value.trim() === "?" ? "unsupported" : undefined);
+          if (result !== undefined) break;
         }
-        return count;
+        return result;
       },
     };
   },

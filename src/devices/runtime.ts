@@ -245,9 +245,18 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
     });
   }
 
+  /**
+   * Set once the device showed it has no label counter: it answered the query with something
+   * else than a count (a ZPL printer's `"?"` for an unknown setting), or twice in a row not at
+   * all (an emulation that ignores SGD). It is not asked again until the gateway restarts, so
+   * such a printer costs no time per job.
+   */
+  let counterUnsupported = false;
+  let counterTimeouts = 0;
+
   function readCounter(): Promise<number | undefined> {
     const q = o.driver.labelCounter;
-    if (q === undefined) return Promise.resolve(undefined);
+    if (q === undefined || counterUnsupported) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const reader = q.createReader();
       let done = false;
@@ -260,6 +269,10 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
       };
       const t = setTimeout(() => {
         finish(undefined);
+        if (++counterTimeouts >= 2) {
+          counterUnsupported = true;
+          log.warn("the device does not answer its label count; not asked again");
+        }
         // A count that arrives after this would be read as the answer to the next request (a
         // count from before a print, taken for one after it): the connection is dropped and
         // dialled again, and any late reply goes with it.
@@ -270,7 +283,14 @@ export function createDeviceRuntime(o: DeviceRuntimeOptions): DeviceRuntime {
       }, o.statusTimeoutMs);
       const unsubscribe = o.transport.onData((chunk) => {
         const n = reader.push(chunk);
-        if (n !== undefined) finish(n);
+        if (n === undefined) return;
+        if (n === "unsupported") {
+          counterUnsupported = true;
+          log.warn("the device has no label counter; not asked again");
+          return finish(undefined);
+        }
+        counterTimeouts = 0;
+        finish(n);
       });
       o.transport.write(q.request).catch(() => finish(undefined));
     });

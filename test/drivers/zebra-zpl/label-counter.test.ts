@@ -4,6 +4,7 @@
  * (src/jobs/device-verdict.ts), through a real device runtime over the in-memory transport.
  */
 import { describe, expect, it } from "vitest";
+import { zplLabelCounterQuery } from "../../../drivers/zebra-zpl/counter.ts";
 import { zebraZpl } from "../../../drivers/zebra-zpl/index.ts";
 import { createZplSimulator, type ZplSimulator } from "../../../drivers/zebra-zpl/simulator.ts";
 import { createZplRfidSimulator } from "../../../drivers/zebra-zpl/rfid-simulator.ts";
@@ -21,7 +22,7 @@ async function printer(
   labelCount?: number,
   /** Delay for quoted (SGD) replies, ms: a printer slow to answer the counter. */
   slowCount?: () => number,
-): Promise<{ sim: ZplSimulator; rt: DeviceRuntime }> {
+): Promise<{ sim: ZplSimulator; rt: DeviceRuntime; asked: () => number }> {
   const link: { deliver?: (b: Uint8Array) => void; rt?: DeviceRuntime } = {};
   // Bytes of a connection that was closed never reach the next one (as with TCP): a reply is
   // delivered only if the runtime has not dropped the connection since it was sent.
@@ -38,7 +39,12 @@ async function printer(
     },
     ...(labelCount !== undefined && { labelCount }),
   });
-  const mt = createMemoryTransport(sim, { maxChunkBytes: 3 });
+  // SGD requests seen by the printer: each begins with the one `!` of `! U1 getvar`.
+  let bangs = 0;
+  const mt = createMemoryTransport(
+    { receive: (c) => ((bangs += c.filter((b) => b === 0x21).length), sim.receive(c)) },
+    { maxChunkBytes: 3 },
+  );
   link.deliver = (b) => mt.deliver(b);
   const rt = createDeviceRuntime({
     id: "zpl-1",
@@ -52,7 +58,7 @@ async function printer(
     onChange: () => undefined,
   });
   link.rt = rt;
-  return { sim, rt };
+  return { sim, rt, asked: () => bangs };
 }
 
 const mark = (jobId: string, labelCount: number | undefined, labels = 1): DispatchMark => ({
@@ -96,6 +102,20 @@ describe("ZPL label counter", () => {
     sim.receive(LABEL);
     expect(await rt.readLabelCounter!()).toBe(51);
     await rt.stop();
+  });
+
+  it("a printer without the counter is asked no more: `?`, or twice no answer", async () => {
+    const { rt, asked } = await printer(0, () => 10_000);
+    expect(await rt.readLabelCounter!()).toBeUndefined();
+    expect(await rt.readLabelCounter!()).toBeUndefined();
+    expect(asked()).toBe(2);
+    // Not asked again.
+    expect(await rt.readLabelCounter!()).toBeUndefined();
+    expect(asked()).toBe(2);
+    await rt.stop();
+    const reader = zplLabelCounterQuery.createReader();
+    expect(reader.push(ascii('"?"'))).toBe("unsupported");
+    expect(zplLabelCounterQuery.createReader().push(ascii('"RFID OK""12"'))).toBe(12);
   });
 
   it("verdicts: exact delta → printed, none → not printed, else unknown with the reason", async () => {
