@@ -7,6 +7,12 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { CHUNK, fastScanSafe } from "../../../src/audit/chain-scan.ts";
+import {
+  createRecordHasher,
+  GENESIS_HASH,
+  HASHED_COLUMNS,
+  type HashedValue,
+} from "../../../src/audit/encoding.ts";
 import type { AuditInput } from "../../../src/audit/types.ts";
 import {
   verifyChain,
@@ -122,6 +128,20 @@ describe("chunked verification", () => {
       CHUNK + 5,
     ],
     ["hash of a middle record", `UPDATE audit_log SET hash = upper(hash) WHERE seq = 700`, 700],
+    // The fast path takes the byte lengths from SQLite apart from the bytes: the same bytes cut
+    // elsewhere, a value made empty or NULL, must each fail.
+    [
+      "a byte moved from gateway to site",
+      `UPDATE audit_log SET site = site || substr(gateway, 1, 1), gateway = substr(gateway, 2) WHERE seq = 701`,
+      701,
+    ],
+    ["reason made empty", `UPDATE audit_log SET reason = '' WHERE seq = 702`, 702],
+    ["reason made NULL", `UPDATE audit_log SET reason = NULL WHERE seq = ${CHUNK + 2}`, CHUNK + 2],
+    [
+      "reason made 60,000 bytes long (a length the fast path does not take)",
+      `UPDATE audit_log SET reason = replace(hex(zeroblob(30000)), '0', 'x') WHERE seq = ${CHUNK + 3}`,
+      CHUNK + 3,
+    ],
     [
       "waybill_enc of a record in chunk 3",
       `UPDATE audit_log SET waybill_enc = x'00' WHERE seq = ${2 * CHUNK + 3}`,
@@ -138,6 +158,49 @@ describe("chunked verification", () => {
     expect(verdict(fast)).toEqual(verdict(slow));
     expect(fast.rowWalkChunks).toBe(1); // the chunks before were taken fast
     expect(verdict(await parallel(f.dbPath))).toEqual(verdict(slow));
+  });
+
+  it("takes a value of up to 55,294 bytes fast and walks a chunk with a longer one, with the same result", async () => {
+    // The length of a value reaches JavaScript as one code point (length + 1); from U+D800 on it
+    // would not arrive as one UTF-16 unit, so such a chunk is walked row by row (still valid).
+    const lengths = new Map([
+      [5, 55_294], // the longest taken fast: code point U+D7FF
+      [CHUNK + 5, 55_295], // U+D800, a surrogate: SQLite writes bytes that decode to U+FFFD
+      [2 * CHUNK + 5, 70_000], // above U+FFFF: a surrogate pair in JavaScript
+      [3 * CHUNK + 5, 1_200_000], // above U+10FFFF: char() gives U+FFFD
+    ]);
+    const total = 4 * CHUNK;
+    f = filled(total);
+    const db = new Database(f.dbPath);
+    const hash = createRecordHasher();
+    const rows = db
+      .prepare(`SELECT ${HASHED_COLUMNS.join(", ")} FROM audit_log ORDER BY seq`)
+      .raw(true)
+      .all() as HashedValue[][];
+    const update = db.prepare(
+      "UPDATE audit_log SET reason = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+    );
+    let prev = GENESIS_HASH;
+    db.transaction(() => {
+      for (const row of rows) {
+        const seq = Number(row[0]);
+        const long = lengths.get(seq);
+        if (long !== undefined) row[9] = "r".repeat(long);
+        row[12] = prev;
+        prev = hash(row);
+        update.run(row[9], row[12], prev, seq);
+      }
+    })();
+    db.close();
+    const fast = chain(f.dbPath);
+    expect(fast.firstBad).toBeUndefined();
+    expect(fast.records).toBe(total);
+    expect(fast.rowWalkChunks).toBe(3);
+    const slow = chain(f.dbPath, { rowByRow: true });
+    expect(verdict(fast)).toEqual(verdict(slow));
+    const split = await parallel(f.dbPath);
+    expect(split.rowWalkChunks).toBe(3);
+    expect(verdict(split)).toEqual(verdict(slow));
   });
 
   it("walks a table that lost STRICT row by row", () => {
