@@ -9,7 +9,7 @@ import { rolePatterns } from "./broker-policy.ts";
  * `pattern` line, so each user's rights are visible in the file and no `+`/`%u` mix is needed.
  */
 export function mosquittoAclFile(
-  clients: readonly Client[],
+  clients: ReadonlyArray<Omit<Client, "auth">>,
   site: string,
   generatedAt: number,
 ): string {

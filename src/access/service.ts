@@ -135,6 +135,12 @@ export function createAccessService(d: AccessServiceDeps) {
       d.audit({ action: "client.added", outcome: "ok", reason: role, client: id });
       return c;
     },
+    /** A client that connects only with a TLS client certificate (CN = id); no password. */
+    addCertificateClient(id: string, role: ClientRole, now: number) {
+      const c = d.clients.addCertificateOnly(id, role, now);
+      d.audit({ action: "client.added", outcome: "ok", reason: `${role}:certificate`, client: id });
+      return c;
+    },
     disableClient(id: string, now: number) {
       const c = d.clients.setStatus(id, "disabled", now);
       d.audit({ action: "client.disabled", outcome: "ok", client: id });

@@ -126,7 +126,10 @@ export const operatorsCli = {
 };
 
 export const clientsCli = {
-  add: (o: SiteOptions & { role: ClientRole; passwordStdin?: boolean }, id: string) =>
+  add: (
+    o: SiteOptions & { role: ClientRole; passwordStdin?: boolean; certOnly?: boolean },
+    id: string,
+  ) =>
     withAccess(
       o,
       async (a) => {
@@ -134,8 +137,19 @@ export const clientsCli = {
           console.error(`--role: expected ${CLIENT_ROLES.join(", ")}`);
           return 4;
         }
+        if (o.certOnly && o.passwordStdin) {
+          console.error("--cert-only: a certificate-only client takes no password");
+          return 4;
+        }
+        if (o.certOnly) {
+          const c = a.service.addCertificateClient(id, o.role, Date.now());
+          console.log(`client ${c.id} added (${c.role}, active, certificate only)`);
+          return 0;
+        }
         if (!o.passwordStdin) {
-          console.error("--password-stdin: a client needs a password (piped on standard input)");
+          console.error(
+            "--password-stdin: a client needs a password (piped on standard input), or --cert-only",
+          );
           return 4;
         }
         const c = await a.service.addClient(id, o.role, await readSecretLine(), Date.now());
@@ -152,7 +166,7 @@ export const clientsCli = {
     }),
   list: (o: SiteOptions) =>
     withAccess(o, (a) => {
-      for (const c of a.clients.list()) console.log(`${c.id}\t${c.role}\t${c.status}`);
+      for (const c of a.clients.list()) console.log(`${c.id}\t${c.role}\t${c.status}\t${c.auth}`);
       return 0;
     }),
 };

@@ -234,19 +234,27 @@ const clients = program
 siteOptions(
   clients
     .command("add")
-    .description("add an active client; its password comes on standard input (--password-stdin)")
+    .description(
+      "add an active client; its password comes on standard input (--password-stdin), or it has none (--cert-only)",
+    )
     .argument("<id>", "client id = MQTT username, e.g. ws-12")
     .requiredOption("--role <role>", "workstation, scanner, supervisor or gateway")
-    .option("--password-stdin", "read the password from the first line of stdin"),
-).action(async (id: string, o: Site & { role: "workstation"; passwordStdin?: boolean }) => {
-  process.exitCode = await (await accessCli()).clientsCli.add(o, id);
-});
+    .option("--password-stdin", "read the password from the first line of stdin")
+    .option("--cert-only", "no password: connects only with a TLS client certificate, CN = id"),
+).action(
+  async (
+    id: string,
+    o: Site & { role: "workstation"; passwordStdin?: boolean; certOnly?: boolean },
+  ) => {
+    process.exitCode = await (await accessCli()).clientsCli.add(o, id);
+  },
+);
 siteOptions(clients.command("disable").description("disable a client").argument("<id>")).action(
   async (id: string, o: Site) => {
     process.exitCode = await (await accessCli()).clientsCli.disable(o, id);
   },
 );
-siteOptions(clients.command("list").description("list clients: id, role, status")).action(
+siteOptions(clients.command("list").description("list clients: id, role, status, auth")).action(
   async (o: Site) => {
     process.exitCode = await (await accessCli()).clientsCli.list(o);
   },
