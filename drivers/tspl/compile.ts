@@ -67,7 +67,7 @@ const strikes = (el: TextElement, dpi: number): number[] =>
  */
 export type TsplGraphicPlacer = (b: Bitmap, x: number, y: number) => Uint8Array;
 
-const inlineBitmap: TsplGraphicPlacer = (b, x, y) => bitmapCommand(b, x, y);
+export const inlineBitmap: TsplGraphicPlacer = (b, x, y) => bitmapCommand(b, x, y);
 
 function compileText(
   el: TextElement,

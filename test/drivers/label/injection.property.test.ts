@@ -158,24 +158,32 @@ describe("no field content acts as a command, in any language", () => {
     );
   });
 
-  it("TSPL without a CJK font (session): graphics as DOWNLOAD + PUTBMP; one label, printed as given", () => {
+  it("TSPL without a CJK font (session): BITMAP first, DOWNLOAD + PUTBMP on a repeat; one label each, printed as given", () => {
     const profile: DeviceProfile = { dpi: 203, widthMm: 100, heightMm: 60 };
     const allowed = new Set(["SIZE", "GAP", "DIRECTION", "CLS", "TEXT", "PUTBMP", "BITMAP"]);
     fc.assert(
       fc.property(hostile, barcodeData, (text, data) => {
-        const bytes = createTsplCompiler(profile).compile(label(text, data));
-        const jobs: Array<{ bytes: Uint8Array; preview?: Uint8Array }> = [];
-        const sim = createTsplSimulator({ reply: () => undefined, printed: (j) => jobs.push(j) });
-        sim.receive(bytes);
-        expect(jobs).toHaveLength(1);
-        expect(sim.state()).toMatchObject({ malformed: 0, missingFiles: 0, immediates: [] });
-        const r = interpretTspl(jobs[0]?.preview ?? bytes, 203);
-        expect(r).toMatchObject({ malformed: 0, missingFiles: 0 });
-        expect(r.labels).toHaveLength(1);
-        const l = r.labels[0]!;
-        for (const c of l.commands) expect([...allowed, "BARCODE", "PRINT"]).toContain(c);
-        expectFallback(l, "PUTBMP", text);
-        expect(l.barcodes).toEqual(data.includes("\\") ? [] : [data]);
+        const session = createTsplCompiler(profile);
+        // The first label carries its graphics inline; the same label again stores and recalls them.
+        [session.compile(label(text, data)), session.compile(label(text, data))].forEach(
+          (bytes, i) => {
+            const jobs: Array<{ bytes: Uint8Array; preview?: Uint8Array }> = [];
+            const sim = createTsplSimulator({
+              reply: () => undefined,
+              printed: (j) => jobs.push(j),
+            });
+            sim.receive(bytes);
+            expect(jobs).toHaveLength(1);
+            expect(sim.state()).toMatchObject({ malformed: 0, missingFiles: 0, immediates: [] });
+            const r = interpretTspl(jobs[0]?.preview ?? bytes, 203);
+            expect(r).toMatchObject({ malformed: 0, missingFiles: 0 });
+            expect(r.labels).toHaveLength(1);
+            const l = r.labels[0]!;
+            for (const c of l.commands) expect([...allowed, "BARCODE", "PRINT"]).toContain(c);
+            expectFallback(l, i === 0 ? "BITMAP" : "PUTBMP", text);
+            expect(l.barcodes).toEqual(data.includes("\\") ? [] : [data]);
+          },
+        );
       }),
       { numRuns: 30 },
     );
@@ -197,6 +205,12 @@ describe("no field content acts as a command, in any language", () => {
       "GS w",
       "GS k",
       "GS V",
+      // page mode, for a band whose ink is narrower than the label
+      "ESC L",
+      "ESC W",
+      "ESC T",
+      "GS $",
+      "FF",
     ]);
     fc.assert(
       fc.property(hostile, barcodeData, (text, data) => {

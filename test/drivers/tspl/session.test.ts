@@ -1,7 +1,8 @@
 /**
- * The TSPL compiler session against the TSPL simulator: text graphics go to the printer's DRAM
- * once (DOWNLOAD of a 1-bit BMP) and are printed from there (PUTBMP); a restarted printer has
- * lost them, and reset() — what the runtime does on reconnect — sends them again.
+ * The TSPL compiler session against the TSPL simulator: a text graphic is sent inline (BITMAP) the
+ * first time, goes to the printer's DRAM when it recurs (DOWNLOAD of a 1-bit BMP) and is printed
+ * from there after (PUTBMP); a restarted printer has lost them, and reset() — what the runtime
+ * does on reconnect — sends them again.
  */
 import { describe, expect, it } from "vitest";
 import { bitmapsEqual } from "../../../drivers/label/bitmap.ts";
@@ -25,19 +26,30 @@ function printer() {
 }
 
 describe("TSPL compiler session: text graphics in printer memory", () => {
-  it("downloads a graphic once and prints it from memory after; the labels print as without", () => {
+  it("inline the first time, downloaded when it recurs, from memory after; labels print as without", () => {
     const { sim, jobs } = printer();
     const session = createTsplCompiler(P);
-    const labels = waybillStream(8).map(layoutWaybill100x150);
+    const labels = waybillStream(12).map(layoutWaybill100x150);
     const sent = labels.map((l) => session.compile(l));
     for (const b of sent) sim.receive(b);
-    expect(count(sent[0]!, /^DOWNLOAD "G[0-9A-Z]+\.BMP",\d+,/gm)).toBeGreaterThan(5);
-    expect(count(sent[0]!, /^BITMAP /gm)).toBe(0);
-    // Label 5 repeats label 1's destination: nothing new but the recipient's name.
-    expect(count(sent[4]!, /^DOWNLOAD /gm)).toBeLessThanOrEqual(1);
-    expect(count(sent[4]!, /^PUTBMP \d+,\d+,"G[0-9A-Z]+\.BMP"\r$/gm)).toBeGreaterThan(5);
-    expect(sent[5]!.length).toBeLessThan(compileTspl(labels[5]!, P).length / 5);
-    expect(sim.state()).toMatchObject({ printed: 8, missingFiles: 0, malformed: 0 });
+    // The cold label is the stateless one byte for byte: nothing is stored yet.
+    expect(latin1(sent[0]!)).toBe(latin1(compileTspl(labels[0]!, P)));
+    expect(count(sent[0]!, /^DOWNLOAD /gm)).toBe(0);
+    expect(count(sent[0]!, /^BITMAP /gm)).toBeGreaterThan(5);
+    // Label 2 (another destination) repeats the captions and the sender: those are downloaded,
+    // the new destination's graphics go inline.
+    expect(count(sent[1]!, /^DOWNLOAD "G[0-9A-Z]+\.BMP",\d+,/gm)).toBeGreaterThan(3);
+    expect(count(sent[1]!, /^BITMAP /gm)).toBeGreaterThan(0);
+    // Label 5 repeats label 1's destination: its graphics are downloaded now, label 9 repeats it
+    // again and downloads nothing but what is new (the recipient's name at most).
+    expect(count(sent[4]!, /^DOWNLOAD /gm)).toBeGreaterThan(0);
+    expect(count(sent[8]!, /^DOWNLOAD /gm)).toBeLessThanOrEqual(1);
+    expect(count(sent[8]!, /^PUTBMP \d+,\d+,"G[0-9A-Z]+\.BMP"\r$/gm)).toBeGreaterThan(5);
+    expect(sent[9]!.length).toBeLessThan(compileTspl(labels[9]!, P).length / 5);
+    // No graphic is ever downloaded twice while the printer keeps it.
+    const names = sent.flatMap((b) => latin1(b).match(/^DOWNLOAD "G[0-9A-Z]+\.BMP"/gm) ?? []);
+    expect(new Set(names).size).toBe(names.length);
+    expect(sim.state()).toMatchObject({ printed: 12, missingFiles: 0, malformed: 0 });
     // Every label, drawn from the simulator's preview (memory resolved), is dot for dot the
     // stateless label with inline BITMAPs.
     labels.forEach((l, i) => {
@@ -47,10 +59,25 @@ describe("TSPL compiler session: text graphics in printer memory", () => {
     });
   });
 
+  it("a graphic seen once is never stored; maxSeen bounds what is remembered", () => {
+    const session = createTsplCompiler(P, { maxSeen: 1 });
+    const l = layoutWaybill100x150(streamWaybill(0));
+    // With one fingerprint remembered, each graphic pushes out the one before it ere it recurs:
+    // the label is sent inline again, nothing is stored.
+    session.compile(l);
+    const second = session.compile(l);
+    expect(count(second, /^DOWNLOAD /gm)).toBe(0);
+    expect(latin1(second)).toBe(latin1(compileTspl(l, P)));
+    const roomy = createTsplCompiler(P);
+    roomy.compile(l);
+    expect(count(roomy.compile(l), /^DOWNLOAD /gm)).toBe(count(compileTspl(l, P), /^BITMAP /gm));
+  });
+
   it("a restarted printer has lost its DRAM: without reset() the graphics are missing", () => {
     const { sim } = printer();
     const session = createTsplCompiler(P);
     sim.receive(session.compile(layoutWaybill100x150(streamWaybill(0))));
+    sim.receive(session.compile(layoutWaybill100x150(streamWaybill(4))));
     expect(sim.state().files.length).toBeGreaterThan(5);
     sim.restart();
     expect(sim.state().files).toEqual([]);
@@ -60,10 +87,14 @@ describe("TSPL compiler session: text graphics in printer memory", () => {
     const { sim: sim2 } = printer();
     const s2 = createTsplCompiler(P);
     sim2.receive(s2.compile(layoutWaybill100x150(streamWaybill(0))));
+    sim2.receive(s2.compile(layoutWaybill100x150(streamWaybill(4))));
     sim2.restart();
     s2.reset();
-    sim2.receive(s2.compile(layoutWaybill100x150(streamWaybill(4))));
-    expect(sim2.state()).toMatchObject({ printed: 2, missingFiles: 0 });
+    // After reset() the stored graphics are downloaded again at once (not first sent inline).
+    const again = s2.compile(layoutWaybill100x150(streamWaybill(8)));
+    sim2.receive(again);
+    expect(count(again, /^DOWNLOAD /gm)).toBeGreaterThan(5);
+    expect(sim2.state()).toMatchObject({ printed: 3, missingFiles: 0 });
   });
 
   it("keeps at most maxFiles files: the least recently used are KILLed", () => {

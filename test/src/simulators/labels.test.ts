@@ -123,7 +123,7 @@ describe.each(CASES)(
 );
 
 describe("tspl-3 (no CJK font): text graphics from printer memory over TCP", () => {
-  it("a second label recalls the stored BMPs (PUTBMP only) and its PNG still decodes", async () => {
+  it("a label printed again stores its graphics, then recalls them (PUTBMP only); its PNG still decodes", async () => {
     const driver = findDriver("tsc-tspl");
     if (driver === undefined) throw new Error("driver tsc-tspl not registered");
     const profile: DeviceProfile = { dpi: 203, widthMm: 100, heightMm: 150 };
@@ -138,23 +138,32 @@ describe("tspl-3 (no CJK font): text graphics from printer memory over TCP", () 
     try {
       const session = createCompilerSession(driver, profile);
       const label = layoutWaybill100x150(EXAMPLE_WAYBILL);
+      // Inline the first time, stored when it recurs, recalled after.
       const first = session.compile(label);
+      const repeat = session.compile(label);
       const second = session.compile(label);
       const text = (b: Uint8Array): string => new TextDecoder("latin1").decode(b);
-      expect(text(first)).toContain("DOWNLOAD ");
+      expect(text(first)).not.toContain("DOWNLOAD ");
+      expect(text(first)).toContain("BITMAP ");
+      expect(text(repeat)).toContain("DOWNLOAD ");
       expect(text(second)).not.toContain("DOWNLOAD ");
+      expect(text(second)).not.toContain("BITMAP ");
       expect(text(second)).toContain("PUTBMP ");
       socket.write(first);
       await r.hosted.waitForFormat(1);
+      socket.write(repeat);
+      await r.hosted.waitForFormat(2);
       socket.write(second);
-      const w = await r.hosted.waitForFormat(2);
+      const w = await r.hosted.waitForFormat(3);
       expect(new Uint8Array(await readFile(w.zplPath ?? ""))).toEqual(second);
       expect(await decodeCode128(new Uint8Array(await readFile(w.pngPath ?? "")))).toEqual([
         EXAMPLE_WAYBILL.waybill_no,
       ]);
-      // Drawn from memory, the second label is the first one dot for dot.
+      // Drawn from memory, the stored and the recalled label are the inline one dot for dot.
       const w1 = await r.hosted.waitForFormat(1);
+      const w2 = await r.hosted.waitForFormat(2);
       expect(await readFile(w.pngPath ?? "")).toEqual(await readFile(w1.pngPath ?? ""));
+      expect(await readFile(w2.pngPath ?? "")).toEqual(await readFile(w1.pngPath ?? ""));
     } finally {
       socket.destroy();
       await r.hosted.close();
