@@ -13,6 +13,7 @@ import type { BrokerRefusal } from "../mqtt/broker.ts";
 import { createOperatorStore } from "./operators.ts";
 import { createRefusalAudit } from "./refusal-audit.ts";
 import { createAccessService } from "./service.ts";
+import { createStationLoginStore } from "./station-logins.ts";
 import { createWaybillStore } from "./waybills.ts";
 
 /**
@@ -32,6 +33,8 @@ export function createAccessLayer(o: {
   const lockdown = createLockdownStore(o.db, operators);
   const clients = createClientStore(o.db);
   const waybills = createWaybillStore(o.db, o.keys);
+  // Scan station log-ins, kept across restarts (src/devices/scan-station.ts).
+  const stationLogins = createStationLoginStore(o.db);
   const admission = createAdmission({
     operators,
     approvals,
@@ -79,6 +82,7 @@ export function createAccessLayer(o: {
     lockdown,
     clients,
     waybills,
+    stationLogins,
     admission,
     service,
     internal,

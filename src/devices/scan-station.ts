@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Config } from "../config/schema.ts";
 import type { JobEnvelope } from "../jobs/envelope.ts";
 import type { OperatorStore } from "../access/operators.ts";
+import type { StationLoginStore } from "../access/station-logins.ts";
 import { CodedError, isCodedError } from "../errors.ts";
 import type { Inbox } from "../jobs/inbox.ts";
 import type { AuditAppend } from "../jobs/ports.ts";
@@ -19,6 +20,13 @@ export interface ScanStationsOptions {
   audit: AuditAppend;
   /** The operator accounts (badge log-in needs a registered, active operator). */
   operators?: Pick<OperatorStore, "get" | "isActive">;
+  /**
+   * Where log-ins are kept across restarts (`src/access/station-logins.ts`); without it they live
+   * in memory only. Read back by `start()`.
+   */
+  logins?: StationLoginStore;
+  /** Group commit (`src/db/group-commit.ts`) for the per-scan idle-clock writes; else direct. */
+  commit?: <T>(fn: () => T) => Promise<T>;
   /** The job ids that printed `waybillNo`, oldest first (the waybill life-cycle store). */
   printedJobs: (waybillNo: string) => string[];
   /** Hands a job envelope to the intake as if it came on `device/{dev}/job`. */
@@ -68,7 +76,8 @@ const OPERATOR_ID = /^[A-Za-z0-9_.-]{1,64}$/;
  * logged in — by scanning a badge (`login.badge_prefix` + operator id, e.g. `OP:E10293`) or by
  * the management request `station.login` (with the operator's credential). The operator must be
  * registered and active. `login.logout_code`, `station.logout`, `login.idle_timeout_ms` without a
- * scan, another log-in, or the operator being disabled log out. Audited `operator.login`,
+ * scan, another log-in, or the operator being disabled log out. Log-ins are stored (`logins`) and
+ * taken back by `start()`, so a gateway restart keeps each station's operator. Audited `operator.login`,
  * `operator.login_failed`, `operator.logout`; a scan with no one logged in is refused
  * (`scan.received` `rejected` `no_operator`) and prints nothing.
  */
@@ -81,6 +90,15 @@ export function createScanStations(o: ScanStationsOptions): ScanStations {
 
   /** Logged-in operators by station, with the idle timer that logs them out. */
   const logged = new Map<string, StationSession & { timer: NodeJS.Timeout }>();
+  /** A failed write of the log-in table is logged; the session in memory still holds. */
+  const store = (what: string, fn: (l: StationLoginStore) => void) => {
+    if (!o.logins) return;
+    try {
+      fn(o.logins);
+    } catch (e) {
+      log.error({ err: e }, `station log-in could not be stored (${what})`);
+    }
+  };
   const station = (id: string) => {
     const st = stations.find((s) => s.id === id);
     if (!st)
@@ -91,14 +109,14 @@ export function createScanStations(o: ScanStationsOptions): ScanStations {
     workstation: st.id,
     ...(st.area !== undefined && { area: st.area }),
   });
-  const idleTimer = (st: (typeof stations)[number]) => {
+  const idleTimer = (st: (typeof stations)[number], ms = st.login.idle_timeout_ms) => {
     const t = setTimeout(() => {
       try {
         logout(st.id, "timeout");
       } catch (e) {
         log.error({ err: e, station: st.id }, "idle log-out could not be recorded");
       }
-    }, st.login.idle_timeout_ms);
+    }, ms);
     t.unref();
     return t;
   };
@@ -107,6 +125,16 @@ export function createScanStations(o: ScanStationsOptions): ScanStations {
     if (!s) return;
     clearTimeout(s.timer);
     s.timer = idleTimer(st);
+    // The idle clock survives a restart: one small write per scan, through the group commit.
+    const logins = o.logins;
+    if (!logins) return;
+    const at = o.clock();
+    const write = () => logins.touch(st.id, s.operator, at);
+    if (o.commit)
+      o.commit(write).catch((e: unknown) =>
+        log.error({ err: e, station: st.id }, "station log-in activity could not be stored"),
+      );
+    else store("activity", write);
   };
 
   function logout(stationId: string, reason: string): boolean {
@@ -115,6 +143,7 @@ export function createScanStations(o: ScanStationsOptions): ScanStations {
     if (!s) return false;
     clearTimeout(s.timer);
     logged.delete(st.id);
+    store("log-out", (l) => l.remove(st.id));
     o.audit({
       action: "operator.logout",
       outcome: "ok",
@@ -145,6 +174,7 @@ export function createScanStations(o: ScanStationsOptions): ScanStations {
     if (logged.has(st.id)) logout(st.id, "replaced");
     const session = { station: st.id, operator, via, since: o.clock() };
     logged.set(st.id, { ...session, timer: idleTimer(st) });
+    store("log-in", (l) => l.put({ ...session, lastActivity: session.since }));
     o.audit({ action: "operator.login", outcome: "ok", reason: via, operator, ...place(st) });
     log.info({ station: st.id, via }, "operator logged in");
     return session;
@@ -267,6 +297,53 @@ export function createScanStations(o: ScanStationsOptions): ScanStations {
     }
   }
 
+  /**
+   * Takes back the log-ins stored before a restart. Each one still holds if its station still
+   * takes log-ins, its operator is registered and active, and its idle timeout has not passed
+   * since the last scan; the idle timer then runs for what is left of it. Otherwise it is logged
+   * out and audited `operator.logout` with reason `timeout`, `operator_disabled` or
+   * `station_removed` (the station is gone from the configuration or now has a fixed operator).
+   */
+  function restore(): void {
+    if (!o.logins) return;
+    let stored: ReturnType<StationLoginStore["all"]>;
+    try {
+      stored = o.logins.all();
+    } catch (e) {
+      log.error({ err: e }, "stored station log-ins could not be read");
+      return;
+    }
+    const now = o.clock();
+    for (const l of stored) {
+      const st = stations.find((s) => s.id === l.station);
+      const drop = (reason: string) => {
+        store("log-out", (s) => s.remove(l.station));
+        o.audit({
+          action: "operator.logout",
+          outcome: "ok",
+          reason,
+          operator: l.operator,
+          ...(st ? place(st) : { workstation: l.station }),
+        });
+        log.info({ station: l.station, reason }, "stored log-in not taken back");
+      };
+      if (!st || st.operator !== undefined) drop("station_removed");
+      else if (o.operators?.get(l.operator)?.status !== "active") drop("operator_disabled");
+      else if (now - l.lastActivity >= st.login.idle_timeout_ms) drop("timeout");
+      else {
+        const left = st.login.idle_timeout_ms - Math.max(0, now - l.lastActivity);
+        logged.set(st.id, {
+          station: st.id,
+          operator: l.operator,
+          via: l.via,
+          since: l.since,
+          timer: idleTimer(st, left),
+        });
+        log.info({ station: st.id }, "operator log-in taken back after restart");
+      }
+    }
+  }
+
   return {
     scan,
     login,
@@ -285,6 +362,7 @@ export function createScanStations(o: ScanStationsOptions): ScanStations {
       })),
     ],
     async start() {
+      restore();
       if (stations.length === 0) return;
       const hid = o.hid ?? (await loadHid().catch(() => undefined));
       if (!hid) {
