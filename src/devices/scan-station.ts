@@ -315,6 +315,8 @@ export function createScanStations(o: ScanStationsOptions): ScanStations {
     }
     const now = o.clock();
     for (const l of stored) {
+      // Logged in since this start (a request can come before the scanners open): that one holds.
+      if (logged.has(l.station)) continue;
       const st = stations.find((s) => s.id === l.station);
       const drop = (reason: string) => {
         store("log-out", (s) => s.remove(l.station));
