@@ -133,13 +133,22 @@ export function registerAccessApi(app: FastifyInstance, d: WebDeps, g: Guards) {
     handle(reply, async () => {
       if (!d.clients) throw new CodedError("invalid_request", "client accounts are not available");
       const role = requireStr(req.body, "role", 16);
-      const c = await d.clients.add(
-        requireStr(req.body, "id", 23),
-        role as Parameters<NonNullable<WebDeps["clients"]>["add"]>[1],
-        requireStr(req.body, "password", 200),
-        d.clock(),
-      );
-      auditBy(d, req, { action: "client.added", outcome: "ok", reason: c.role });
+      const id = requireStr(req.body, "id", 23);
+      const r = role as Parameters<NonNullable<WebDeps["clients"]>["add"]>[1];
+      // `cert_only: true`: no password; the client connects only with a TLS client certificate.
+      const certOnly = (req.body as Record<string, unknown> | undefined)?.["cert_only"] === true;
+      if (certOnly && (req.body as Record<string, unknown>)["password"] !== undefined)
+        throw new CodedError("invalid_request", "password: not with cert_only", {
+          path: "password",
+        });
+      const c = certOnly
+        ? d.clients.addCertificateOnly(id, r, d.clock())
+        : await d.clients.add(id, r, requireStr(req.body, "password", 200), d.clock());
+      auditBy(d, req, {
+        action: "client.added",
+        outcome: "ok",
+        reason: certOnly ? `${c.role}:certificate` : c.role,
+      });
       return c;
     }),
   );
