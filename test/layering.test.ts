@@ -80,18 +80,14 @@ describe("layering (DESIGN.md §1)", () => {
 
   it("only src/transports opens device I/O; only src/mqtt imports mqtt or aedes", () => {
     // Sockets also serve the broker listener (src/mqtt) and the simulators' loopback hosts
-    // (src/simulators, DESIGN.md §6); device packages stay in src/transports, but for serialport
-    // in the simulators' PTY host.
+    // (src/simulators, DESIGN.md §6); device packages stay in src/transports (the simulators' PTY
+    // host gets its serial port class from there too).
     const SOCKETS = /^(node:net|node:dgram|net|dgram)$/;
     const bad = sources("src").flatMap((f) =>
       imports(f)
         .filter(
           (s) =>
-            (DEVICE_IO.test(s) &&
-              !SOCKETS.test(s) &&
-              !f.startsWith("src/transports/") &&
-              // A simulator hosted on the far end of a serial PTY opens it like a device would.
-              !(f.startsWith("src/simulators/") && /^(serialport|@serialport\/.*)$/.test(s))) ||
+            (DEVICE_IO.test(s) && !SOCKETS.test(s) && !f.startsWith("src/transports/")) ||
             (SOCKETS.test(s) && !/^src\/(transports|simulators|mqtt)\//.test(f)) ||
             (MQTT.test(s) && !f.startsWith("src/mqtt/")),
         )

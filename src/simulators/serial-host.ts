@@ -10,9 +10,11 @@
 import { mkdirSync, realpathSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { SerialPort } from "serialport";
 import { loadSerialPort } from "../transports/serial.ts";
 import type { SimulatorLike, SimulatorSink } from "./tcp-host.ts";
+
+/** The port class comes through src/transports, the one place that loads serialport (DESIGN §1). */
+type SerialPort = InstanceType<ReturnType<typeof loadSerialPort>>;
 
 export interface HostSimulatorOnSerialOptions<S extends SimulatorLike> {
   /** The device-side path, e.g. the `ttyB` link of a socat pair. */
