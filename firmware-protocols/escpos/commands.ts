@@ -35,6 +35,8 @@ const u16 = (n: number): [number, number] => {
 
 /** `ESC $ nL nH` absolute horizontal print position in dots (ESC/POS APG, ESC $). */
 export const horizontalPosition = (x: number): Uint8Array => Uint8Array.of(ESC, 0x24, ...u16(x));
+/** `ESC E n` emphasized (bold) characters on (n = 1) or off (n = 0) (ESC/POS APG, ESC E). */
+export const emphasized = (on: boolean): Uint8Array => Uint8Array.of(ESC, 0x45, on ? 1 : 0);
 /** `ESC J n` print and feed n dots (ESC/POS APG, ESC J). */
 export const feedDots = (n: number): Uint8Array => Uint8Array.of(ESC, 0x4a, clampByte(n));
 /** `ESC 3 n` line spacing n dots (ESC/POS APG, ESC 3). */
@@ -46,6 +48,26 @@ export const characterSize = (w: number, h: number): Uint8Array =>
     0x21,
     ((Math.max(1, Math.min(8, w)) - 1) << 4) | (Math.max(1, Math.min(8, h)) - 1),
   );
+
+/**
+ * Page mode (Epson ESC/POS Command Reference, "ESC L", "ESC W", "ESC T", "GS $", "FF"; APG
+ * "Page mode"): `ESC L` selects page mode, `ESC W` sets the print area, `ESC T 0` puts the start at
+ * its upper left (print direction left to right), `ESC $` / `GS $` set the horizontal / vertical
+ * print position inside the area, and `FF` prints the area and returns to standard mode. Data is
+ * developed with its bottom at the vertical print position (characters on their baseline, bit
+ * images and bar codes above it, a Code 128's HRI characters below it). [Placement convention as
+ * the command reference describes it; unverified on a device.]
+ */
+export const PAGE_MODE = Uint8Array.of(ESC, 0x4c);
+/** `FF` in page mode: print the print area and return to standard mode. */
+export const PAGE_PRINT = Uint8Array.of(0x0c);
+/** `ESC W xL xH yL yH dxL dxH dyL dyH` page-mode print area: origin and size in dots. */
+export const pageArea = (x: number, y: number, dx: number, dy: number): Uint8Array =>
+  Uint8Array.of(ESC, 0x57, ...u16(x), ...u16(y), ...u16(dx), ...u16(dy));
+/** `ESC T n` page-mode print direction and start position (0: left to right, upper left). */
+export const pageDirection = (n: 0 | 1 | 2 | 3): Uint8Array => Uint8Array.of(ESC, 0x54, n);
+/** `GS $ nL nH` absolute vertical print position in page mode, in dots from the area's top. */
+export const verticalPosition = (y: number): Uint8Array => Uint8Array.of(GS, 0x24, ...u16(y));
 
 /**
  * `GS v 0 m xL xH yL yH d1…dk` raster image (ESC/POS APG, GS v 0): width in bytes, height in dots,

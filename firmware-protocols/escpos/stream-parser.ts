@@ -3,8 +3,8 @@
  * state machine over the commands the `escpos` driver uses, with the exact parameter lengths of
  * the ESC/POS APG (`GS v 0` and `GS ( k` carry their payload length; `GS k` 73 carries n). Bytes
  * 0x20 and above outside a command are text. `DLE EOT n` is reported as `realtime` wherever it
- * occurs between commands. Unknown sequences are `malformed` (the ESC/GS/FS byte and the next one
- * are skipped). Never throws; state is kept across `push` calls.
+ * occurs between commands; `FF` (0x0C) is reported as the command "FF". Unknown sequences are
+ * `malformed` (the ESC/GS/FS byte and the next one are skipped). Never throws; state is kept across `push` calls.
  */
 export type EscposEvent =
   | { type: "text"; byte: number }
@@ -19,6 +19,7 @@ const FIXED: Record<string, [string, number]> = {
   "1b24": ["ESC $", 2],
   "1b4a": ["ESC J", 1],
   "1b33": ["ESC 3", 1],
+  "1b45": ["ESC E", 1],
   "1b64": ["ESC d", 1],
   "1d21": ["GS !", 1],
   "1d48": ["GS H", 1],
@@ -29,6 +30,11 @@ const FIXED: Record<string, [string, number]> = {
   "1c26": ["FS &", 0],
   "1c2e": ["FS .", 0],
   "1004": ["DLE EOT", 1],
+  // Page mode (Epson ESC/POS Command Reference, ESC L, ESC W, ESC T, GS $).
+  "1b4c": ["ESC L", 0],
+  "1b57": ["ESC W", 8],
+  "1b54": ["ESC T", 1],
+  "1d24": ["GS $", 2],
 };
 
 const MAX_PAYLOAD = 8 * 1024 * 1024;
@@ -57,6 +63,8 @@ export function createEscposStreamParser(): { push(chunk: Uint8Array): EscposEve
             continue;
           }
           if (b === 0x0a) out.push({ type: "lf" });
+          // FF: in page mode, print the area and return to standard mode (reported as a command).
+          else if (b === 0x0c) out.push({ type: "command", name: "FF", params: new Uint8Array(0) });
           else if (b >= 0x20) out.push({ type: "text", byte: b });
           // other C0 bytes (CR, NUL …) are ignored, as printers do in standard mode
           continue;
