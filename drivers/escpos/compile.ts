@@ -102,11 +102,15 @@ function bands(label: Label, dpi: number): Placed[][] {
   return out;
 }
 
-/** Text a GB 18030 printer can carry: each line's x and bytes, the size multiplier, the step. */
+/**
+ * Text a GB 18030 printer can carry: each line's x and bytes, the size multiplier, the step.
+ * `slack`: dots a line may run past the label's width (standard mode clips there).
+ */
 function nativeLines(
   el: TextElement,
   profile: DeviceProfile,
   widthDots: number,
+  slack = 24,
 ): { mul: number; step: number; lines: Array<{ x: number; bytes: Uint8Array }> } | undefined {
   if (profile.cjkFont === undefined || (el.rotation ?? 0) !== 0) return undefined;
   // Control characters would act as ESC/POS commands: such text is rasterized.
@@ -122,7 +126,7 @@ function nativeLines(
     let dx = 0;
     if (el.align === "center") dx = Math.max(0, (lay.width - w) / 2);
     else if (el.align === "right") dx = Math.max(0, lay.width - w);
-    if (x + dx + w > widthDots + 24) return undefined;
+    if (x + dx + w > widthDots + slack) return undefined;
     lines.push({ x: x + dx, bytes });
   }
   return { mul, step: Math.max(24 * mul, lay.lineHeight), lines };
@@ -256,7 +260,8 @@ function pageElement(
   const x = mmToDots(el.xMm, dpi);
   const y = mmToDots(el.yMm, dpi) - top;
   if (el.type === "text" && profile.cjkFont !== undefined && (el.rotation ?? 0) === 0) {
-    const lines = nativeLines(el, profile, widthDots);
+    // In page mode a character past the area's right edge goes to the next line: no slack.
+    const lines = nativeLines(el, profile, widthDots, 0);
     if (lines !== undefined) {
       const bold = el.bold === true;
       const cmds: Uint8Array[] = [characterSize(lines.mul, lines.mul)];

@@ -145,6 +145,21 @@ describe("ESC/POS compiler: several elements on a band in page mode, ink only", 
     expect(bitmapsEqual(got, want)).toBe(true);
   });
 
+  it("in page mode text that would run past the area's right edge (and wrap) is a graphic", () => {
+    // "ABCDEFGHIJ" at 3 mm is 10 × 12 = 120 dots: from x = 690 it ends at 810 > 799.
+    const edge: Label = {
+      widthMm: 100,
+      heightMm: 20,
+      elements: [
+        { type: "text", xMm: 3, yMm: 2, sizeMm: 3, text: "收件" },
+        { type: "text", xMm: (690 * 25.4) / 203, yMm: 2, sizeMm: 3, text: "ABCDEFGHIJ" },
+      ],
+    };
+    const r = interpretEscpos(compileEscpos(edge, P), 203, 799).labels[0]!;
+    expect(r.texts).toEqual(["收件"]);
+    expect(r.commands).toContain("GS v 0");
+  });
+
   it("the same element at two places is sent as the same graphic, each where it stands", () => {
     const noFont: DeviceProfile = { dpi: 203, widthMm: 100, heightMm: 150 };
     const caption = (y: number) =>
