@@ -4,10 +4,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import mqtt from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../helpers/net.ts";
-import { PrinterProcess } from "../faults/helpers/harness.ts";
-import { Mosquitto } from "../faults/helpers/mosquitto.ts";
 import { GatewayProcess, writeClusterConfig } from "./gateway-process.ts";
+import { startBrokerAndPrinter, type Cleanup } from "./scenario.ts";
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/jobs/label-print.json", import.meta.url));
 
@@ -24,7 +22,7 @@ interface Got {
  */
 describe("Correlation Data across a restart", () => {
   const dir = mkdtempSync(join(tmpdir(), "lg-correlation-"));
-  const cleanup: Array<() => Promise<void>> = [];
+  const cleanup: Cleanup = [];
 
   afterAll(async () => {
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
@@ -35,12 +33,7 @@ describe("Correlation Data across a restart", () => {
     "the final reply after a restart carries the request's Correlation Data",
     { timeout: 90_000 },
     async () => {
-      const broker = new Mosquitto(await freePort());
-      await broker.start();
-      cleanup.push(() => broker.stop());
-      const url = `mqtt://127.0.0.1:${broker.port}`;
-      const printer = await PrinterProcess.start(join(dir, "printed.log"));
-      cleanup.push(() => printer.stop());
+      const { url, printer } = await startBrokerAndPrinter(dir, cleanup);
       await printer.command("fault paused on");
       writeClusterConfig(join(dir, "gw1.yaml"), {
         url,

@@ -9,20 +9,9 @@ import { Mosquitto } from "../faults/helpers/mosquitto.ts";
 import { RetryingProducer, tally } from "../faults/helpers/producer.ts";
 import { makeTestPki } from "./certs.ts";
 import { clusterAcl, GatewayProcess, writeClusterConfig } from "./gateway-process.ts";
+import { certListener, deviceState } from "./scenario.ts";
 
 const JOBS = 40;
-
-/** The retained `device/{dev}/state` document, read by a fresh client. */
-async function deviceState(url: string, dev: string): Promise<{ owner?: string; epoch?: number }> {
-  const c = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: `check-${Date.now()}` });
-  const doc = new Promise<{ owner?: string; epoch?: number }>((resolve) =>
-    c.on("message", (_t, p) => resolve(JSON.parse(p.toString()) as { owner?: string })),
-  );
-  await c.subscribeAsync(`labelgate/demo/device/${dev}/state`, { qos: 1 });
-  const d = await doc;
-  await c.endAsync();
-  return d;
-}
 
 /**
  * Three gateway processes on Debian's Mosquitto (MQTT 5, TLS client certificates), network
@@ -61,15 +50,7 @@ describe("standby failover with fencing on Mosquitto", () => {
       const acl = join(dir, "pki", "acl");
       writeFileSync(acl, clusterAcl(["gw1", "gw2", "gw3"]), { mode: 0o644 });
       const tlsPort = await freePort();
-      broker = new Mosquitto(await freePort(), [
-        `listener ${tlsPort} 127.0.0.1`,
-        `cafile ${pki.ca}`,
-        `certfile ${pki.server.cert}`,
-        `keyfile ${pki.server.key}`,
-        "require_certificate true",
-        "use_identity_as_username true",
-        `acl_file ${acl}`,
-      ]);
+      broker = new Mosquitto(await freePort(), certListener(tlsPort, pki, acl));
       await broker.start();
       const url = `mqtt://127.0.0.1:${broker.port}`;
       const tlsUrl = `mqtts://127.0.0.1:${tlsPort}`;

@@ -7,21 +7,17 @@ import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
 import { createOperatorStore } from "../../src/access/operators.ts";
 import { openDatabase } from "../../src/db/open.ts";
-import { freePort } from "../helpers/net.ts";
-import { PrinterProcess } from "../faults/helpers/harness.ts";
-import { Mosquitto } from "../faults/helpers/mosquitto.ts";
 import { RetryingProducer, tally } from "../faults/helpers/producer.ts";
 import { GatewayProcess, writeClusterConfig } from "./gateway-process.ts";
+import {
+  deviceState,
+  startBrokerAndPrinter,
+  startOwnerAndStandby,
+  until,
+  type Cleanup,
+} from "./scenario.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/labelgate.js", import.meta.url));
-
-const until = async (cond: () => boolean, what: string, timeoutMs = 60_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 interface Response {
   status?: string;
@@ -52,18 +48,6 @@ async function supervisor(url: string) {
   };
 }
 
-/** The retained `device/{dev}/state` document, read by a fresh client. */
-async function deviceState(url: string, dev: string): Promise<{ owner?: string; epoch?: number }> {
-  const c = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: `check-${Date.now()}` });
-  const doc = new Promise<{ owner?: string; epoch?: number }>((resolve) =>
-    c.on("message", (_t, p) => resolve(JSON.parse(p.toString()) as { owner?: string })),
-  );
-  await c.subscribeAsync(`labelgate/demo/device/${dev}/state`, { qos: 1 });
-  const d = await doc;
-  await c.endAsync();
-  return d;
-}
-
 /**
  * Handback: gw1 owns zpl-1, gw2 stands by; gw1 is SIGKILLed and gw2 takes over; gw1 restarted
  * stands down and stays a standby until a supervisor's `cluster.handback` request. Then gw1
@@ -73,7 +57,7 @@ async function deviceState(url: string, dev: string): Promise<{ owner?: string; 
  */
 describe("handback to a recovered owner", () => {
   const dir = mkdtempSync(join(tmpdir(), "lg-handback-"));
-  const cleanup: Array<() => Promise<unknown>> = [];
+  const cleanup: Cleanup = [];
 
   afterAll(async () => {
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
@@ -84,36 +68,7 @@ describe("handback to a recovered owner", () => {
     "takes the devices back only on a supervisor's request, fencing the standby",
     { timeout: 150_000 },
     async () => {
-      const broker = new Mosquitto(await freePort());
-      await broker.start();
-      cleanup.push(() => broker.stop());
-      const url = `mqtt://127.0.0.1:${broker.port}`;
-      const printer = await PrinterProcess.start(join(dir, "printed.log"));
-      cleanup.push(() => printer.stop());
-      const base = { url, printerPort: printer.port, graceS: 1 };
-      writeClusterConfig(join(dir, "gw1.yaml"), {
-        ...base,
-        gateway: "gw1",
-        dataDir: join(dir, "gw1"),
-        role: "owner",
-      });
-      writeClusterConfig(join(dir, "gw2.yaml"), {
-        ...base,
-        gateway: "gw2",
-        dataDir: join(dir, "gw2"),
-        role: "standby",
-        standbyFor: "gw1",
-      });
-      const gw1 = new GatewayProcess(join(dir, "gw1.yaml"));
-      const gw2 = new GatewayProcess(join(dir, "gw2.yaml"));
-      cleanup.push(
-        () => gw1.kill("SIGTERM"),
-        () => gw2.kill("SIGTERM"),
-      );
-      gw1.start();
-      await gw1.waitFor('"gateway started"');
-      gw2.start();
-      await gw2.waitFor('"standby watching"');
+      const { url, printer, gw1, gw2 } = await startOwnerAndStandby(dir, cleanup);
 
       // gw1 dies with jobs it accepted and holds (printer paused); the producer's retries bring
       // them to gw2, which prints them. gw1 must never print them again once it is back.
@@ -239,12 +194,7 @@ describe("handback to a recovered owner", () => {
     "does not serve while the current owner stays online after the claim; takes over once it is offline",
     { timeout: 90_000 },
     async () => {
-      const broker = new Mosquitto(await freePort());
-      await broker.start();
-      cleanup.push(() => broker.stop());
-      const url = `mqtt://127.0.0.1:${broker.port}`;
-      const printer = await PrinterProcess.start(join(dir, "printed-b.log"));
-      cleanup.push(() => printer.stop());
+      const { url, printer } = await startBrokerAndPrinter(dir, cleanup, "printed-b.log");
       // An owner that never stands down (its watch connection is gone, say): gw8, online.
       const gw8 = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: "gw8-stuck" });
       cleanup.push(() => gw8.endAsync());

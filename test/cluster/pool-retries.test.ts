@@ -8,16 +8,9 @@ import { Mosquitto } from "../faults/helpers/mosquitto.ts";
 import { RetryingProducer, tally, type Tally } from "../faults/helpers/producer.ts";
 import { makeTestPki } from "./certs.ts";
 import { clusterAcl, GatewayProcess, writeClusterConfig } from "./gateway-process.ts";
+import { certListener, until } from "./scenario.ts";
 
 const JOBS = 24;
-
-const until = async (cond: () => boolean, what: string, timeoutMs = 60_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 interface Run {
   tally: Tally;
@@ -42,20 +35,7 @@ async function poolRetries(dir: string, poolClaims: boolean, cleanup: Array<() =
   const acl = join(dir, "pki", "acl");
   writeFileSync(acl, clusterAcl(["gw1", "gw3", "gw5"]), { mode: 0o644 });
   const tlsPort = await freePort();
-  const broker = new Mosquitto(
-    await freePort(),
-    poolClaims
-      ? [
-          `listener ${tlsPort} 127.0.0.1`,
-          `cafile ${pki.ca}`,
-          `certfile ${pki.server.cert}`,
-          `keyfile ${pki.server.key}`,
-          "require_certificate true",
-          "use_identity_as_username true",
-          `acl_file ${acl}`,
-        ]
-      : [],
-  );
+  const broker = new Mosquitto(await freePort(), poolClaims ? certListener(tlsPort, pki, acl) : []);
   await broker.start();
   cleanup.push(() => broker.stop());
   const url = `mqtt://127.0.0.1:${broker.port}`;

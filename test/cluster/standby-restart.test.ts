@@ -2,19 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../helpers/net.ts";
-import { PrinterProcess } from "../faults/helpers/harness.ts";
-import { Mosquitto } from "../faults/helpers/mosquitto.ts";
 import { RetryingProducer, tally } from "../faults/helpers/producer.ts";
-import { GatewayProcess, writeClusterConfig } from "./gateway-process.ts";
-
-const until = async (cond: () => boolean, what: string, timeoutMs = 60_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+import { startOwnerAndStandby, until, type Cleanup } from "./scenario.ts";
 
 /**
  * The standby's record of the owner's jobs survives a restart of the standby (SQLite through the
@@ -26,7 +15,7 @@ const until = async (cond: () => boolean, what: string, timeoutMs = 60_000) => {
  */
 describe("standby restart keeps its record of the owner's jobs", () => {
   const dir = mkdtempSync(join(tmpdir(), "lg-standby-restart-"));
-  const cleanup: Array<() => Promise<void>> = [];
+  const cleanup: Cleanup = [];
 
   afterAll(async () => {
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
@@ -37,36 +26,7 @@ describe("standby restart keeps its record of the owner's jobs", () => {
     "a job the old owner printed before the standby restarted is not printed again after the takeover",
     { timeout: 120_000 },
     async () => {
-      const broker = new Mosquitto(await freePort());
-      await broker.start();
-      cleanup.push(() => broker.stop());
-      const url = `mqtt://127.0.0.1:${broker.port}`;
-      const printer = await PrinterProcess.start(join(dir, "printed.log"));
-      cleanup.push(() => printer.stop());
-      const base = { url, printerPort: printer.port, graceS: 1 };
-      writeClusterConfig(join(dir, "gw1.yaml"), {
-        ...base,
-        gateway: "gw1",
-        dataDir: join(dir, "gw1"),
-        role: "owner",
-      });
-      writeClusterConfig(join(dir, "gw2.yaml"), {
-        ...base,
-        gateway: "gw2",
-        dataDir: join(dir, "gw2"),
-        role: "standby",
-        standbyFor: "gw1",
-      });
-      const gw1 = new GatewayProcess(join(dir, "gw1.yaml"));
-      const gw2 = new GatewayProcess(join(dir, "gw2.yaml"));
-      cleanup.push(
-        () => gw1.kill("SIGTERM"),
-        () => gw2.kill("SIGTERM"),
-      );
-      gw1.start();
-      await gw1.waitFor('"gateway started"');
-      gw2.start();
-      await gw2.waitFor('"standby watching"');
+      const { url, printer, gw1, gw2 } = await startOwnerAndStandby(dir, cleanup);
 
       const producer = new RetryingProducer(url, "producer-sr", 1000);
       cleanup.push(() => producer.close());

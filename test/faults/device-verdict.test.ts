@@ -1,20 +1,11 @@
 import Database from "better-sqlite3";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../helpers/net.ts";
-import { DaemonProcess, PrinterProcess, writeDaemonConfig } from "./helpers/harness.ts";
-import { RetryingProducer, tally, type JobRecord } from "./helpers/producer.ts";
-
-/** Polls `cond` every 50 ms until it holds, or fails after `ms`. */
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { PrinterProcess } from "./helpers/harness.ts";
+import { tally } from "./helpers/producer.ts";
+import { settle, until, VerdictRig } from "./helpers/verdict.ts";
 
 /**
  * SIGKILL the daemon while a label is in flight, then let the printer's label odometer
@@ -31,41 +22,21 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
  *   connection, moved by one → `ok`, audited `print.completed` `connection_lost:label_count:…`.
  */
 describe("in-doubt jobs settled by the printer's label counter", () => {
-  const dir = mkdtempSync(join(tmpdir(), "lg-faults-verdict-"));
-  let printer: PrinterProcess | undefined;
-  let daemon: DaemonProcess | undefined;
-  let producer: RetryingProducer | undefined;
+  const rig = new VerdictRig(mkdtempSync(join(tmpdir(), "lg-faults-verdict-")));
 
-  afterAll(async () => {
-    await producer?.close();
-    await daemon?.kill("SIGTERM");
-    await printer?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => rig.close());
 
   it(
     "printed → ok by device, lost → requeued and printed once, ambiguous → in_doubt",
     { timeout: 180_000 },
     async () => {
-      const log = join(dir, "printed.log");
-      printer = await PrinterProcess.start(log);
-      const mqttPort = await freePort();
-      const dataDir = join(dir, "data");
-      const configFile = join(dir, "labelgate.yaml");
+      const log = join(rig.dir, "printed.log");
+      let printer = await rig.startPrinter(log);
       // A long confirm window: the kill must land while the job is still dispatching.
-      writeDaemonConfig(configFile, {
-        dataDir,
-        mqttPort,
-        printerPort: printer.port,
+      const { daemon, producer } = await rig.startDaemon("verdict-producer", {
         confirmTimeoutMs: 30_000,
       });
-      daemon = new DaemonProcess(configFile);
-      await daemon.start();
-      producer = new RetryingProducer(`mqtt://127.0.0.1:${mqttPort}`, "verdict-producer", 500);
-      await producer.connect();
       const tag = `V${Date.now().toString(36).toUpperCase()}`;
-      const settle = async (j: JobRecord) =>
-        until(() => j.final !== undefined, 60_000, `a final outcome for ${j.jobId}`);
 
       // A normal job first: the odometer moves and the job is confirmed as usual.
       const j0 = producer.submit(0, tag);
@@ -77,11 +48,11 @@ describe("in-doubt jobs settled by the printer's label counter", () => {
       //    cycle): its odometer carries on from its file.
       await printer.command("mute-after-print");
       const j1 = producer.submit(1, tag);
-      await until(() => printer!.events().includes("printed-muted"), 30_000, "the muted print");
+      await until(() => printer.events().includes("printed-muted"), 30_000, "the muted print");
       await daemon.kill("SIGKILL");
       const port = printer.port;
       await printer.stop();
-      printer = await PrinterProcess.start(log, port);
+      printer = rig.printer = await PrinterProcess.start(log, port);
       await daemon.start();
       await settle(j1);
       expect(j1.final).toBe("ok");
@@ -89,7 +60,7 @@ describe("in-doubt jobs settled by the printer's label counter", () => {
       // 2. The label's bytes were lost: nothing printed, the printer is settled.
       await printer.command("lose-next");
       const j2 = producer.submit(2, tag);
-      await until(() => printer!.events().includes("lost"), 30_000, "the lost label");
+      await until(() => printer.events().includes("lost"), 30_000, "the lost label");
       await daemon.kill("SIGKILL");
       await printer.command("silent off");
       await daemon.start();
@@ -100,7 +71,7 @@ describe("in-doubt jobs settled by the printer's label counter", () => {
       await printer.command("mute-after-print");
       const j3 = producer.submit(3, tag);
       await until(
-        () => printer!.events().filter((e) => e === "printed-muted").length === 2,
+        () => printer.events().filter((e) => e === "printed-muted").length === 2,
         30_000,
         "the second muted print",
       );
@@ -115,7 +86,7 @@ describe("in-doubt jobs settled by the printer's label counter", () => {
       await printer.command("mute-after-print");
       const j4 = producer.submit(4, tag);
       await until(
-        () => printer!.events().filter((e) => e === "printed-muted").length === 3,
+        () => printer.events().filter((e) => e === "printed-muted").length === 3,
         30_000,
         "the third muted print",
       );
@@ -135,15 +106,9 @@ describe("in-doubt jobs settled by the printer's label counter", () => {
       // 5 jobs + the printer's own test label; nothing else came out.
       expect(printer.odometer()).toBe(6);
 
-      await daemon.kill("SIGTERM");
-      expect((await daemon.auditVerify(dataDir)).code).toBe(0);
-      const db = new Database(join(dataDir, "labelgate.db"), { readonly: true });
-      const rows = db
-        .prepare<[], { action: string; reason: string | null; job: string }>(
-          `SELECT action, reason, json_extract(target, '$.job_id') AS job FROM audit_log
-           WHERE action IN ('job.resolved', 'print.in_doubt') ORDER BY seq`,
-        )
-        .all();
+      const { verifyCode, rows } = await rig.stopAndReadSettlements();
+      expect(verifyCode).toBe(0);
+      const db = new Database(join(rig.dataDir, "labelgate.db"), { readonly: true });
       const completed = db
         .prepare<[string], { reason: string | null }>(
           `SELECT reason FROM audit_log WHERE action = 'print.completed'

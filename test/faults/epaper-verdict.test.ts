@@ -1,12 +1,10 @@
-import Database from "better-sqlite3";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../helpers/net.ts";
-import { DaemonProcess, PrinterProcess, writeDaemonConfig } from "./helpers/harness.ts";
-import { RetryingProducer, type JobRecord } from "./helpers/producer.ts";
+import type { JobRecord } from "./helpers/producer.ts";
+import { settle, until, VerdictRig } from "./helpers/verdict.ts";
 
 const UPDATE = JSON.parse(
   readFileSync(
@@ -14,14 +12,6 @@ const UPDATE = JSON.parse(
     "utf8",
   ),
 ) as Record<string, unknown> & { payload: { data: Record<string, unknown> } };
-
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * SIGKILL the daemon while an e-paper update waits for its tag, with the OpenEPaperLink AP in a
@@ -33,19 +23,9 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
  * - the AP does not answer at the restart: the job stays `in_doubt`.
  */
 describe("in-doubt e-paper updates settled by the tag's content hash", () => {
-  const dir = mkdtempSync(join(tmpdir(), "lg-faults-epaper-"));
-  let printer: PrinterProcess | undefined;
-  let ap: PrinterProcess | undefined;
-  let daemon: DaemonProcess | undefined;
-  let producer: RetryingProducer | undefined;
+  const rig = new VerdictRig(mkdtempSync(join(tmpdir(), "lg-faults-epaper-")));
 
-  afterAll(async () => {
-    await producer?.close();
-    await daemon?.kill("SIGTERM");
-    await ap?.stop();
-    await printer?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => rig.close());
 
   it(
     "shown unseen → ok by device; still pending → runs again, shown once; AP away → in_doubt",
@@ -53,29 +33,19 @@ describe("in-doubt e-paper updates settled by the tag's content hash", () => {
       timeout: 180_000,
     },
     async () => {
-      printer = await PrinterProcess.start(join(dir, "printed.log"));
-      const apDir = join(dir, "ap");
-      ap = await PrinterProcess.start(apDir, 0, "test/faults/helpers/ap-process.ts");
-      const mqttPort = await freePort();
-      const dataDir = join(dir, "data");
-      const configFile = join(dir, "labelgate.yaml");
-      writeDaemonConfig(configFile, {
-        dataDir,
-        mqttPort,
-        printerPort: printer.port,
+      await rig.startPrinter();
+      const apDir = join(rig.dir, "ap");
+      const ap = await rig.startDevice(apDir, "test/faults/helpers/ap-process.ts");
+      const { daemon, producer } = await rig.startDaemon("epaper-producer", {
         extraDevices: `  - id: epaper-1
     driver: oepl-ap
     status_poll_ms: 500
     transport: { type: oepl, url: "http://127.0.0.1:${ap.port}", mac: "0000021EDE2A3B01", hw_type: 1, checkin_grace_ms: 60000 }
 `,
       });
-      daemon = new DaemonProcess(configFile);
-      await daemon.start();
-      producer = new RetryingProducer(`mqtt://127.0.0.1:${mqttPort}`, "epaper-producer", 500);
-      await producer.connect();
       const tag = `E${Date.now().toString(36).toUpperCase()}`;
       const update = (bag: string): JobRecord =>
-        producer!.submitEnvelope(
+        producer.submitEnvelope(
           `${tag}${bag}`,
           bag,
           {
@@ -84,8 +54,6 @@ describe("in-doubt e-paper updates settled by the tag's content hash", () => {
           },
           "labelgate/demo/device/epaper-1/job",
         );
-      const settle = (j: JobRecord) =>
-        until(() => j.final !== undefined, 60_000, `a final outcome for ${j.jobId}`);
       // The AP holds the image: the second `accepted` (data.stage "ap") came.
       const atAp = (j: JobRecord) =>
         until(() => j.statuses.filter((s) => s === "accepted").length >= 2, 30_000, "stage ap");
@@ -137,16 +105,8 @@ describe("in-doubt e-paper updates settled by the tag's content hash", () => {
       expect(j3.final).toBe("in_doubt");
       await ap.command("reachable on");
 
-      await daemon.kill("SIGTERM");
-      expect((await daemon.auditVerify(dataDir)).code).toBe(0);
-      const db = new Database(join(dataDir, "labelgate.db"), { readonly: true });
-      const rows = db
-        .prepare<[], { action: string; reason: string | null; job: string }>(
-          `SELECT action, reason, json_extract(target, '$.job_id') AS job FROM audit_log
-         WHERE action IN ('job.resolved', 'print.in_doubt') ORDER BY seq`,
-        )
-        .all();
-      db.close();
+      const { verifyCode, rows } = await rig.stopAndReadSettlements();
+      expect(verifyCode).toBe(0);
       console.log(`epaper-verdict audit: ${JSON.stringify(rows)}`);
       expect(rows.map((r) => [r.action, r.job])).toEqual([
         ["job.resolved", j1.jobId],

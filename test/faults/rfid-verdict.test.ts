@@ -1,12 +1,10 @@
-import Database from "better-sqlite3";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../helpers/net.ts";
-import { DaemonProcess, PrinterProcess, writeDaemonConfig } from "./helpers/harness.ts";
-import { RetryingProducer, type JobRecord } from "./helpers/producer.ts";
+import type { JobRecord } from "./helpers/producer.ts";
+import { settle, until, VerdictRig } from "./helpers/verdict.ts";
 
 const BAG_JOB = JSON.parse(
   readFileSync(
@@ -14,14 +12,6 @@ const BAG_JOB = JSON.parse(
     "utf8",
   ),
 ) as Record<string, unknown>;
-
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * SIGKILL the daemon while an RFID encode is in flight on an encoder in its own process, then
@@ -33,37 +23,20 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
  *   job stays `in_doubt`, audited `restart:epc_readback:other`.
  */
 describe("in-doubt RFID encodes settled by reading the tag back", () => {
-  const dir = mkdtempSync(join(tmpdir(), "lg-faults-rfid-"));
-  let printer: PrinterProcess | undefined;
-  let encoder: PrinterProcess | undefined;
-  let daemon: DaemonProcess | undefined;
-  let producer: RetryingProducer | undefined;
+  const rig = new VerdictRig(mkdtempSync(join(tmpdir(), "lg-faults-rfid-")));
 
-  afterAll(async () => {
-    await producer?.close();
-    await daemon?.kill("SIGTERM");
-    await encoder?.stop();
-    await printer?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => rig.close());
 
   it(
     "completed unseen → ok by device; stopped half-way → in_doubt",
     { timeout: 120_000 },
     async () => {
-      printer = await PrinterProcess.start(join(dir, "printed.log"));
-      encoder = await PrinterProcess.start(
-        join(dir, "tags.log"),
-        0,
+      await rig.startPrinter();
+      const encoder = await rig.startDevice(
+        join(rig.dir, "tags.log"),
         "test/faults/helpers/encoder-process.ts",
       );
-      const mqttPort = await freePort();
-      const dataDir = join(dir, "data");
-      const configFile = join(dir, "labelgate.yaml");
-      writeDaemonConfig(configFile, {
-        dataDir,
-        mqttPort,
-        printerPort: printer.port,
+      const { daemon, producer } = await rig.startDaemon("rfid-producer", {
         extraDevices: `  - id: uhf-1
     driver: uhf-r2000
     transport: { type: tcp, host: 127.0.0.1, port: ${encoder.port}, connect_timeout_ms: 1000 }
@@ -73,21 +46,15 @@ describe("in-doubt RFID encodes settled by reading the tag back", () => {
 `,
         extra: `rfid: { access_password: "5A17C0DE" }\n`,
       });
-      daemon = new DaemonProcess(configFile);
-      await daemon.start();
-      producer = new RetryingProducer(`mqtt://127.0.0.1:${mqttPort}`, "rfid-producer", 500);
-      await producer.connect();
       const tag = `R${Date.now().toString(36).toUpperCase()}`;
       const encode = (bag: string): JobRecord =>
-        producer!.submitEnvelope(
+        producer.submitEnvelope(
           `${tag}${bag}`,
           bag,
           { ...BAG_JOB, payload: { rfid: { bag_no: bag } } },
           "labelgate/demo/device/uhf-1/job",
         );
-      const settle = (j: JobRecord) =>
-        until(() => j.final !== undefined, 60_000, `a final outcome for ${j.jobId}`);
-      const muted = () => encoder!.events().filter((e) => e === "muted").length;
+      const muted = () => encoder.events().filter((e) => e === "muted").length;
 
       const j0 = encode("1001");
       await settle(j0);
@@ -113,16 +80,8 @@ describe("in-doubt RFID encodes settled by reading the tag back", () => {
       await settle(j2);
       expect(j2.final).toBe("in_doubt");
 
-      await daemon.kill("SIGTERM");
-      expect((await daemon.auditVerify(dataDir)).code).toBe(0);
-      const db = new Database(join(dataDir, "labelgate.db"), { readonly: true });
-      const rows = db
-        .prepare<[], { action: string; reason: string | null; job: string }>(
-          `SELECT action, reason, json_extract(target, '$.job_id') AS job FROM audit_log
-         WHERE action IN ('job.resolved', 'print.in_doubt') ORDER BY seq`,
-        )
-        .all();
-      db.close();
+      const { verifyCode, rows } = await rig.stopAndReadSettlements();
+      expect(verifyCode).toBe(0);
       console.log(`rfid-verdict audit: ${JSON.stringify(rows)}`);
       expect(rows).toHaveLength(2);
       expect(rows[0]).toMatchObject({ action: "job.resolved", job: j1.jobId });
