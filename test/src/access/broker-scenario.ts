@@ -1,7 +1,17 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { expect } from "vitest";
 import { createBrokerAccess, type BrokerAccess } from "../../../src/access/broker-access.ts";
-import type { ClientStore } from "../../../src/access/clients.ts";
+import { createClientStore, type ClientStore } from "../../../src/access/clients.ts";
+import { openDatabase, type Db } from "../../../src/db/open.ts";
+import {
+  startEmbeddedBroker,
+  type BrokerRefusal,
+  type EmbeddedBroker,
+} from "../../../src/mqtt/broker.ts";
+import { makeTestPki, type Identity, type TestPki } from "../../cluster/certs.ts";
 
 /**
  * The broker access checks of issue #8, run the same way against the embedded broker and against
@@ -170,4 +180,88 @@ export async function checkNoCheckpoints(url: string): Promise<void> {
     await sup.endAsync();
     await gw.endAsync();
   }
+}
+
+/** Resolves on CONNACK 0; rejects on a refused CONNACK, a TLS error or a closed socket. */
+export function connectTls(
+  port: number,
+  ca: string,
+  id: Identity | undefined,
+  extra: { username?: string; password?: string } = {},
+): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const c = mqtt.connect(`mqtts://127.0.0.1:${port}`, {
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      clientId: `tls-${Math.random().toString(16).slice(2, 8)}`,
+      ca: readFileSync(ca),
+      ...(id && { cert: readFileSync(id.cert), key: readFileSync(id.key) }),
+      ...extra,
+    });
+    c.once("connect", () => resolve(c));
+    c.once("error", (e) => {
+      c.end(true);
+      reject(e);
+    });
+    c.once("close", () => reject(new Error("connection closed before CONNACK")));
+  });
+}
+
+/** An embedded broker with a client store and a TLS listener that requires client certificates. */
+export interface CertBroker {
+  dir: string;
+  pki: TestPki;
+  db: Db;
+  clients: ClientStore;
+  broker: EmbeddedBroker;
+  /** Every refusal the broker reported, in order. */
+  refused: BrokerRefusal[];
+  close(): Promise<void>;
+}
+
+/**
+ * Makes a throwaway CA in a new temporary directory, a client store there (filled by `seed`) and
+ * an embedded broker: plain listener on loopback (anonymous only if `allowAnonymous`), TLS listener
+ * with `require_certificate` and `use_identity_as_username`.
+ */
+export async function startCertBroker(
+  tmpPrefix: string,
+  seed: (clients: ClientStore) => Promise<void>,
+  allowAnonymous: boolean,
+): Promise<CertBroker> {
+  const dir = mkdtempSync(join(tmpdir(), tmpPrefix));
+  const pki = makeTestPki(join(dir, "pki"));
+  const db = openDatabase(join(dir, "labelgate.db"));
+  const clients = createClientStore(db);
+  await seed(clients);
+  const refused: BrokerRefusal[] = [];
+  const broker = await startEmbeddedBroker({
+    host: "127.0.0.1",
+    port: 0,
+    access: demoBrokerAccess(clients, allowAnonymous),
+    onRefused: (r) => refused.push(r),
+    tls: {
+      host: "127.0.0.1",
+      port: 0,
+      cert: pki.server.cert,
+      key: pki.server.key,
+      ca: pki.ca,
+      require_certificate: true,
+      use_identity_as_username: true,
+    },
+  });
+  return {
+    dir,
+    pki,
+    db,
+    clients,
+    broker,
+    refused,
+    async close() {
+      await broker.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

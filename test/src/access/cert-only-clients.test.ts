@@ -1,9 +1,8 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CLIENT_MIGRATIONS,
@@ -12,14 +11,18 @@ import {
 } from "../../../src/access/clients.ts";
 import { mosquittoAclFile } from "../../../src/access/mosquitto-acl.ts";
 import { hashPassword } from "../../../src/access/operators.ts";
-import { migrate, openDatabase, type Db } from "../../../src/db/open.ts";
+import { migrate, openDatabase } from "../../../src/db/open.ts";
+import type { BrokerRefusal, EmbeddedBroker } from "../../../src/mqtt/broker.ts";
+import type { TestPki } from "../../cluster/certs.ts";
 import {
-  startEmbeddedBroker,
-  type BrokerRefusal,
-  type EmbeddedBroker,
-} from "../../../src/mqtt/broker.ts";
-import { makeTestPki, type Identity, type TestPki } from "../../cluster/certs.ts";
-import { CLIENTS, addClients, connect, demoBrokerAccess, trySubscribe } from "./broker-scenario.ts";
+  CLIENTS,
+  addClients,
+  connect,
+  connectTls,
+  startCertBroker,
+  trySubscribe,
+  type CertBroker,
+} from "./broker-scenario.ts";
 
 /**
  * Certificate-only clients (issue #8): `labelgate clients add ID --role R --cert-only` stores no
@@ -30,18 +33,6 @@ import { CLIENTS, addClients, connect, demoBrokerAccess, trySubscribe } from "./
 
 const SITE = "labelgate/demo";
 const SCANNER = "pda-31";
-
-function connectTls(port: number, ca: string, id: Identity): Promise<MqttClient> {
-  return mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-    connectTimeout: 5000,
-    clientId: `tls-${Math.random().toString(16).slice(2, 8)}`,
-    ca: readFileSync(ca),
-    cert: readFileSync(id.cert),
-    key: readFileSync(id.key),
-  });
-}
 
 describe("certificate-only clients in the store", () => {
   it("stores no hash, never authenticates by password, stays out of the Mosquitto password file", async () => {
@@ -124,41 +115,24 @@ describe("certificate-only clients in the store", () => {
 });
 
 describe("a certificate-only client on the embedded broker", () => {
-  let dir: string;
-  let db: Db;
+  let rig: CertBroker;
   let clients: ClientStore;
   let broker: EmbeddedBroker;
   let pki: TestPki;
-  const refused: BrokerRefusal[] = [];
+  let refused: BrokerRefusal[];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "labelgate-certonly-"));
-    pki = makeTestPki(join(dir, "pki"));
-    db = openDatabase(join(dir, "labelgate.db"));
-    clients = createClientStore(db);
-    await addClients(clients, [CLIENTS.ws12, CLIENTS.gw]);
-    clients.addCertificateOnly(SCANNER, "scanner", Date.now());
-    broker = await startEmbeddedBroker({
-      host: "127.0.0.1",
-      port: 0,
-      access: demoBrokerAccess(clients, false),
-      onRefused: (r) => refused.push(r),
-      tls: {
-        host: "127.0.0.1",
-        port: 0,
-        cert: pki.server.cert,
-        key: pki.server.key,
-        ca: pki.ca,
-        require_certificate: true,
-        use_identity_as_username: true,
+    rig = await startCertBroker(
+      "labelgate-certonly-",
+      async (c) => {
+        await addClients(c, [CLIENTS.ws12, CLIENTS.gw]);
+        c.addCertificateOnly(SCANNER, "scanner", Date.now());
       },
-    });
+      false,
+    );
+    ({ clients, broker, pki, refused } = rig);
   }, 60_000);
-  afterAll(async () => {
-    await broker.close();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => rig.close());
 
   it("is refused on the plain listener with any password, or none", async () => {
     const url = `mqtt://127.0.0.1:${broker.port}`;

@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClientStore, type ClientStore } from "../../../src/access/clients.ts";
 import { validateConfig } from "../../../src/config/load.ts";
-import { openDatabase, type Db } from "../../../src/db/open.ts";
+import { openDatabase } from "../../../src/db/open.ts";
 import { silentLogger } from "../../../src/log.ts";
 import { startGateway } from "../../../src/main.ts";
 import {
@@ -13,9 +12,18 @@ import {
   type BrokerRefusal,
   type EmbeddedBroker,
 } from "../../../src/mqtt/broker.ts";
-import { makeTestPki, type Identity, type TestPki } from "../../cluster/certs.ts";
+import { makeTestPki, type TestPki } from "../../cluster/certs.ts";
 import { freePort } from "../../helpers/net.ts";
-import { CLIENTS, addClients, connect, demoBrokerAccess, trySubscribe } from "./broker-scenario.ts";
+import {
+  CLIENTS,
+  addClients,
+  connect,
+  connectTls,
+  demoBrokerAccess,
+  startCertBroker,
+  trySubscribe,
+  type CertBroker,
+} from "./broker-scenario.ts";
 
 /**
  * The embedded broker's TLS listener (issue #8 §5: TLS client certificates when TLS is on). A
@@ -26,70 +34,21 @@ import { CLIENTS, addClients, connect, demoBrokerAccess, trySubscribe } from "./
 
 const SITE = "labelgate/demo";
 
-/** Resolves on CONNACK 0; rejects on a refused CONNACK, a TLS error or a closed socket. */
-function connectTls(
-  port: number,
-  ca: string,
-  id: Identity | undefined,
-  extra: { username?: string; password?: string } = {},
-): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const c = mqtt.connect(`mqtts://127.0.0.1:${port}`, {
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-      clientId: `tls-${Math.random().toString(16).slice(2, 8)}`,
-      ca: readFileSync(ca),
-      ...(id && { cert: readFileSync(id.cert), key: readFileSync(id.key) }),
-      ...extra,
-    });
-    c.once("connect", () => resolve(c));
-    c.once("error", (e) => {
-      c.end(true);
-      reject(e);
-    });
-    c.once("close", () => reject(new Error("connection closed before CONNACK")));
-  });
-}
-
 describe("embedded broker TLS listener with client certificates", () => {
-  let dir: string;
-  let db: Db;
+  let rig: CertBroker;
   let clients: ClientStore;
   let broker: EmbeddedBroker;
   let pki: TestPki;
   let foreign: TestPki;
-  const refused: BrokerRefusal[] = [];
+  let refused: BrokerRefusal[];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "labelgate-tls-"));
-    pki = makeTestPki(join(dir, "pki"));
-    foreign = makeTestPki(join(dir, "foreign"));
-    db = openDatabase(join(dir, "labelgate.db"));
-    clients = createClientStore(db);
-    await addClients(clients);
-    broker = await startEmbeddedBroker({
-      host: "127.0.0.1",
-      port: 0,
-      // Anonymous on the plain loopback listener only, never over TLS.
-      access: demoBrokerAccess(clients, true),
-      onRefused: (r) => refused.push(r),
-      tls: {
-        host: "127.0.0.1",
-        port: 0,
-        cert: pki.server.cert,
-        key: pki.server.key,
-        ca: pki.ca,
-        require_certificate: true,
-        use_identity_as_username: true,
-      },
-    });
+    // Anonymous on the plain loopback listener only, never over TLS.
+    rig = await startCertBroker("labelgate-tls-", (c) => addClients(c), true);
+    ({ clients, broker, pki, refused } = rig);
+    foreign = makeTestPki(join(rig.dir, "foreign"));
   }, 60_000);
-  afterAll(async () => {
-    await broker.close();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => rig.close());
 
   it("refuses a client without a certificate, even with a valid password", async () => {
     const before = refused.length;
