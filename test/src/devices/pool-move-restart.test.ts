@@ -8,68 +8,26 @@
  * data directory starts: every job prints exactly once, on p-b; p-a (still out of paper) prints
  * nothing.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hostScriptedZpl, jobFor, type ScriptedZpl } from "../../helpers/devices.ts";
+import { jobFor, type ScriptedZpl } from "../../helpers/devices.ts";
 import { startTestGateway, type TestGateway } from "../../helpers/gateway.ts";
+import { poolMember, readInbox, startPoolPair, type PoolPair } from "./pool-restart.ts";
 
 const SITE = "labelgate/demo";
 const REPLY = `${SITE}/reply/pool-restart`;
 
 describe("pool move survives a restart (issue #4 §4)", () => {
-  let simDir: string;
-  let gwDir: string;
+  let rig: PoolPair;
   let a: ScriptedZpl;
   let b: ScriptedZpl;
   let g: TestGateway | undefined;
 
+  // p-b polls rarely (see above).
   const devices = () => [
-    {
-      id: "p-a",
-      driver: "zebra-zpl",
-      pool: "hall-9",
-      transport: { type: "tcp" as const, host: "127.0.0.1", port: a.hosted.port },
-      status_poll_ms: 200,
-      status_timeout_ms: 500,
-      confirm_timeout_ms: 3000,
-    },
-    {
-      id: "p-b",
-      driver: "zebra-zpl",
-      pool: "hall-9",
-      transport: { type: "tcp" as const, host: "127.0.0.1", port: b.hosted.port },
-      status_poll_ms: 60_000,
-      status_timeout_ms: 500,
-      confirm_timeout_ms: 3000,
-    },
+    poolMember("p-a", "hall-9", a.hosted.port, 200),
+    poolMember("p-b", "hall-9", b.hosted.port, 60_000),
   ];
-  const inboxDevices = (): Record<string, string> => {
-    const db = new Database(join(gwDir, "labelgate.db"), { readonly: true });
-    try {
-      const rows = db.prepare("SELECT job_id, device FROM jobs").all() as Array<{
-        job_id: string;
-        device: string;
-      }>;
-      return Object.fromEntries(rows.map((r) => [r.job_id, r.device]));
-    } finally {
-      db.close();
-    }
-  };
-  const inboxStates = (): Record<string, string> => {
-    const db = new Database(join(gwDir, "labelgate.db"), { readonly: true });
-    try {
-      const rows = db.prepare("SELECT job_id, state FROM jobs").all() as Array<{
-        job_id: string;
-        state: string;
-      }>;
-      return Object.fromEntries(rows.map((r) => [r.job_id, r.state]));
-    } finally {
-      db.close();
-    }
-  };
+  const inbox = () => readInbox(rig.gwDir);
   const command = async (gw: TestGateway, device: string, name: string) => {
     const request_id = `${device}-${name}`;
     await gw.probe.publish(
@@ -86,21 +44,16 @@ describe("pool move survives a restart (issue #4 §4)", () => {
   };
 
   beforeAll(async () => {
-    simDir = mkdtempSync(join(tmpdir(), "labelgate-pmr-sim-"));
-    gwDir = mkdtempSync(join(tmpdir(), "labelgate-pmr-gw-"));
-    a = await hostScriptedZpl({ dataDir: simDir, deviceId: "p-a" });
-    b = await hostScriptedZpl({ dataDir: simDir, deviceId: "p-b" });
+    rig = await startPoolPair("labelgate-pmr");
+    ({ a, b } = rig);
   });
   afterAll(async () => {
     await g?.stop();
-    await a.hosted.close();
-    await b.hosted.close();
-    rmSync(simDir, { recursive: true, force: true });
-    rmSync(gwDir, { recursive: true, force: true });
+    await rig.close();
   });
 
   it("moves held jobs to the sibling in the inbox; a restart prints them there, once each", async () => {
-    g = await startTestGateway({ devices: devices() }, gwDir);
+    g = await startTestGateway({ devices: devices() }, rig.gwDir);
     for (const id of ["p-a", "p-b"])
       await g.probe.waitFor(
         (m) => m.topic === `${SITE}/device/${id}/state` && m.json["reachability"] === "online",
@@ -126,8 +79,8 @@ describe("pool move survives a restart (issue #4 §4)", () => {
         15_000,
         "held",
       );
-    const before = inboxDevices();
-    const onA = jobs.filter((j) => before[j.env.job_id] === "p-a").map((j) => j.env.job_id);
+    const before = inbox();
+    const onA = jobs.filter((j) => before[j.env.job_id]?.device === "p-a").map((j) => j.env.job_id);
     expect(onA).toHaveLength(2);
 
     // p-b runs out of paper too, but the gateway will not know until p-b's queue asks.
@@ -157,14 +110,14 @@ describe("pool move survives a restart (issue #4 §4)", () => {
     g = undefined;
 
     // Durable: every job is p-b's in the stored inbox.
-    const after = inboxDevices();
-    for (const j of jobs) expect(after[j.env.job_id]).toBe("p-b");
+    const after = inbox();
+    for (const j of jobs) expect(after[j.env.job_id]?.device).toBe("p-b");
 
     b.sim().setFault("media_out", false);
-    g = await startTestGateway({ devices: devices() }, gwDir);
+    g = await startTestGateway({ devices: devices() }, rig.gwDir);
     // (The new process may print before its probe subscribes: the inbox is the record.)
     await expect
-      .poll(() => jobs.map((j) => inboxStates()[j.env.job_id]), { timeout: 30_000 })
+      .poll(() => jobs.map((j) => inbox()[j.env.job_id]?.state), { timeout: 30_000 })
       .toEqual(jobs.map(() => "done"));
     expect([...b.printed].sort()).toEqual(jobs.map((j) => j.waybill).sort());
     expect(a.printed).toEqual([]);

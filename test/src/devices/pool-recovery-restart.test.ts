@@ -8,65 +8,37 @@
  * directory prints all 4 on p-b, each once, and p-a prints nothing. Without the stored pool the
  * two jobs recovered on p-a stay held there for as long as p-a is out of paper.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hostScriptedZpl, jobFor, type ScriptedZpl } from "../../helpers/devices.ts";
+import { jobFor, type ScriptedZpl } from "../../helpers/devices.ts";
 import { startTestGateway, type TestGateway } from "../../helpers/gateway.ts";
+import { poolMember, readInbox, startPoolPair, type PoolPair } from "./pool-restart.ts";
 
 const SITE = "labelgate/demo";
 const REPLY = `${SITE}/reply/pool-recovery`;
 
 describe("pool jobs recovered on a faulted member move on after a restart (issue #4 §4)", () => {
-  let simDir: string;
-  let gwDir: string;
+  let rig: PoolPair;
   let a: ScriptedZpl;
   let b: ScriptedZpl;
   let g: TestGateway | undefined;
 
-  const devices = () =>
-    [a, b].map((s, i) => ({
-      id: i === 0 ? "p-a" : "p-b",
-      driver: "zebra-zpl",
-      pool: "hall-7",
-      transport: { type: "tcp" as const, host: "127.0.0.1", port: s.hosted.port },
-      status_poll_ms: 200,
-      status_timeout_ms: 500,
-      confirm_timeout_ms: 3000,
-    }));
-  const inbox = (): Record<string, { device: string; state: string; pool: string | null }> => {
-    const db = new Database(join(gwDir, "labelgate.db"), { readonly: true });
-    try {
-      const rows = db.prepare("SELECT job_id, device, state, pool FROM jobs").all() as Array<{
-        job_id: string;
-        device: string;
-        state: string;
-        pool: string | null;
-      }>;
-      return Object.fromEntries(rows.map((r) => [r.job_id, r]));
-    } finally {
-      db.close();
-    }
-  };
+  const devices = () => [
+    poolMember("p-a", "hall-7", a.hosted.port, 200),
+    poolMember("p-b", "hall-7", b.hosted.port, 200),
+  ];
+  const inbox = () => readInbox(rig.gwDir);
 
   beforeAll(async () => {
-    simDir = mkdtempSync(join(tmpdir(), "labelgate-prr-sim-"));
-    gwDir = mkdtempSync(join(tmpdir(), "labelgate-prr-gw-"));
-    a = await hostScriptedZpl({ dataDir: simDir, deviceId: "p-a" });
-    b = await hostScriptedZpl({ dataDir: simDir, deviceId: "p-b" });
+    rig = await startPoolPair("labelgate-prr");
+    ({ a, b } = rig);
   });
   afterAll(async () => {
     await g?.stop();
-    await a.hosted.close();
-    await b.hosted.close();
-    rmSync(simDir, { recursive: true, force: true });
-    rmSync(gwDir, { recursive: true, force: true });
+    await rig.close();
   });
 
   it("stores the pool at intake; after a restart the jobs held on p-a print on p-b, once each", async () => {
-    g = await startTestGateway({ devices: devices() }, gwDir);
+    g = await startTestGateway({ devices: devices() }, rig.gwDir);
     a.sim().setFault("media_out", true);
     b.sim().setFault("media_out", true);
     for (const id of ["p-a", "p-b"])
@@ -103,7 +75,7 @@ describe("pool jobs recovered on a faulted member move on after a restart (issue
     expect(onA).toHaveLength(2);
 
     b.sim().setFault("media_out", false);
-    g = await startTestGateway({ devices: devices() }, gwDir);
+    g = await startTestGateway({ devices: devices() }, rig.gwDir);
     // (The new process may print before its probe subscribes: the inbox is the record.)
     await expect
       .poll(() => jobs.map((j) => inbox()[j.env.job_id]?.state), { timeout: 30_000 })
