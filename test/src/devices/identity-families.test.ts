@@ -5,16 +5,13 @@
  * with another serial is quarantined, alerted on `gateway/{gw}/alert` and audited
  * `device.quarantined`, and takes no job.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEscposSimulator } from "../../../drivers/escpos/simulator.ts";
 import { createR2000Simulator } from "../../../drivers/uhf-r2000/simulator.ts";
 import { createTsplSimulator } from "../../../drivers/tspl/simulator.ts";
-import { hostSimulatorOnTcp, type HostedTcpSimulator } from "../../../src/simulators/tcp-host.ts";
 import { jobFor } from "../../helpers/devices.ts";
 import { startTestGateway, type TestGateway } from "../../helpers/gateway.ts";
+import { registeredDevice, simHosts, type SimHosts } from "./identity-rig.ts";
 
 const SITE = "labelgate/demo";
 const REPLY = `${SITE}/reply/id-test`;
@@ -22,36 +19,13 @@ const ID_OK = Uint8Array.of(0x52, 0x32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01);
 const ID_OTHER = Uint8Array.of(0x52, 0x32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02);
 
 describe("identity on connect for TSPL, ESC/POS and R2000 (issue #4 §6)", () => {
-  let dir: string;
+  let sims: SimHosts;
   let g: TestGateway;
-  const hosts: Array<HostedTcpSimulator<{ receive(c: Uint8Array): void }>> = [];
-  const printed = new Map<string, number>();
-
-  const host = async (
-    id: string,
-    make: (sink: Parameters<typeof createTsplSimulator>[0]) => { receive(c: Uint8Array): void },
-  ) => {
-    const h = await hostSimulatorOnTcp({
-      deviceId: id,
-      dataDir: dir,
-      preview: false,
-      createSimulator: (sink) =>
-        make({
-          reply: (b) => sink.reply(b),
-          printed: (f) => {
-            printed.set(id, (printed.get(id) ?? 0) + 1);
-            sink.printed(f);
-          },
-        }),
-    });
-    hosts.push(h);
-    return h.port;
-  };
-  const tcp = (port: number) => ({ type: "tcp" as const, host: "127.0.0.1", port });
   const timing = { status_poll_ms: 200, status_timeout_ms: 500, confirm_timeout_ms: 3000 };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "labelgate-idf-"));
+    sims = simHosts("labelgate-idf-");
+    const host = sims.host;
     const ports = {
       "tspl-ok": await host("tspl-ok", (s) =>
         createTsplSimulator(s, { model: "TE210", serial: "T0SIM0000001" }),
@@ -69,57 +43,23 @@ describe("identity on connect for TSPL, ESC/POS and R2000 (issue #4 §6)", () =>
       "uhf-q": await host("uhf-q", (s) => createR2000Simulator({ sink: s, identifier: ID_OTHER })),
     };
     const serialOk = "523200000000000000000001";
+    const tspl = { model: "TE210", serial: "T0SIM0000001" };
+    const escpos = { model: "TM-T88", serial: "X5SIM000001" };
+    const uhf = { model: "R2000", serial: serialOk };
     g = await startTestGateway({
       devices: [
-        {
-          id: "tspl-ok",
-          driver: "tsc-tspl",
-          transport: tcp(ports["tspl-ok"]),
-          identity: { model: "TE210", serial: "T0SIM0000001" },
-          ...timing,
-        },
-        {
-          id: "tspl-q",
-          driver: "tsc-tspl",
-          transport: tcp(ports["tspl-q"]),
-          identity: { model: "TE210", serial: "T0SIM0000001" },
-          ...timing,
-        },
-        {
-          id: "escpos-ok",
-          driver: "escpos",
-          transport: tcp(ports["escpos-ok"]),
-          identity: { model: "TM-T88", serial: "X5SIM000001" },
-          ...timing,
-        },
-        {
-          id: "escpos-q",
-          driver: "escpos",
-          transport: tcp(ports["escpos-q"]),
-          identity: { model: "TM-T88", serial: "X5SIM000001" },
-          ...timing,
-        },
-        {
-          id: "uhf-ok",
-          driver: "uhf-r2000",
-          transport: tcp(ports["uhf-ok"]),
-          identity: { model: "R2000", serial: serialOk },
-          ...timing,
-        },
-        {
-          id: "uhf-q",
-          driver: "uhf-r2000",
-          transport: tcp(ports["uhf-q"]),
-          identity: { model: "R2000", serial: serialOk },
-          ...timing,
-        },
+        registeredDevice("tspl-ok", "tsc-tspl", ports["tspl-ok"], tspl, timing),
+        registeredDevice("tspl-q", "tsc-tspl", ports["tspl-q"], tspl, timing),
+        registeredDevice("escpos-ok", "escpos", ports["escpos-ok"], escpos, timing),
+        registeredDevice("escpos-q", "escpos", ports["escpos-q"], escpos, timing),
+        registeredDevice("uhf-ok", "uhf-r2000", ports["uhf-ok"], uhf, timing),
+        registeredDevice("uhf-q", "uhf-r2000", ports["uhf-q"], uhf, timing),
       ],
     });
   });
   afterAll(async () => {
     await g.stop();
-    for (const h of hosts) await h.close();
-    rmSync(dir, { recursive: true, force: true });
+    await sims.close();
   });
 
   it("quarantines, alerts and audits the unit with another serial in each family; the registered one is online", async () => {
@@ -167,8 +107,8 @@ describe("identity on connect for TSPL, ESC/POS and R2000 (issue #4 §6)", () =>
         15_000,
         `job held on ${fam}-q`,
       );
-      expect(printed.get(`${fam}-q`) ?? 0).toBe(0);
-      expect(printed.get(`${fam}-ok`)).toBe(1);
+      expect(sims.printed.get(`${fam}-q`) ?? 0).toBe(0);
+      expect(sims.printed.get(`${fam}-ok`)).toBe(1);
     }
   }, 60_000);
 

@@ -7,15 +7,12 @@
  * in order. A unit that answers its status as ready but never its identity is quarantined after
  * `identity_timeout_s` (alert + audit); one answering with another serial at once, as before.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEscposSimulator, type EscposSimulator } from "../../../drivers/escpos/simulator.ts";
 import { createTsplSimulator, type TsplSimulator } from "../../../drivers/tspl/simulator.ts";
-import { hostSimulatorOnTcp, type HostedTcpSimulator } from "../../../src/simulators/tcp-host.ts";
 import { jobFor } from "../../helpers/devices.ts";
 import { startTestGateway, type TestGateway } from "../../helpers/gateway.ts";
+import { registeredDevice, simHosts, type SimHosts } from "./identity-rig.ts";
 
 const SITE = "labelgate/demo";
 const REPLY = `${SITE}/reply/idp-test`;
@@ -23,34 +20,11 @@ const REPLY = `${SITE}/reply/idp-test`;
 const PAPER_OUT_MS = 3000;
 
 describe("identity pending while a printer cannot answer (issue #4 §6)", () => {
-  let dir: string;
+  let sims: SimHosts;
   let g: TestGateway;
-  const hosts: Array<HostedTcpSimulator<{ receive(c: Uint8Array): void }>> = [];
-  const printed = new Map<string, number>();
   let tspl: TsplSimulator;
   let escpos: EscposSimulator;
 
-  const host = async <S extends { receive(c: Uint8Array): void }>(
-    id: string,
-    make: (sink: Parameters<typeof createTsplSimulator>[0]) => S,
-  ) => {
-    const h = await hostSimulatorOnTcp({
-      deviceId: id,
-      dataDir: dir,
-      preview: false,
-      createSimulator: (sink) =>
-        make({
-          reply: (b) => sink.reply(b),
-          printed: (f) => {
-            printed.set(id, (printed.get(id) ?? 0) + 1);
-            sink.printed(f);
-          },
-        }),
-    });
-    hosts.push(h);
-    return h.port;
-  };
-  const tcp = (port: number) => ({ type: "tcp" as const, host: "127.0.0.1", port });
   const timing = {
     status_poll_ms: 200,
     status_timeout_ms: 500,
@@ -70,7 +44,8 @@ describe("identity pending while a printer cannot answer (issue #4 §6)", () => 
       .map((r) => r.reason);
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "labelgate-idp-"));
+    sims = simHosts("labelgate-idp-");
+    const host = sims.host;
     const ports = {
       tspl: await host("tspl-paper", (s) => {
         tspl = createTsplSimulator(s, { model: "TE210", serial: "T0SIM0000001" });
@@ -87,36 +62,24 @@ describe("identity pending while a printer cannot answer (issue #4 §6)", () => 
         createEscposSimulator(s, { model: null, serial: null, firmware: null }),
       ),
     };
+    const tm = { model: "TM-T88", serial: "X5SIM000001" };
     g = await startTestGateway({
       devices: [
-        {
-          id: "tspl-paper",
-          driver: "tsc-tspl",
-          transport: tcp(ports.tspl),
-          identity: { model: "TE210", serial: "T0SIM0000001" },
-          ...timing,
-        },
-        {
-          id: "escpos-paper",
-          driver: "escpos",
-          transport: tcp(ports.escpos),
-          identity: { model: "TM-T88", serial: "X5SIM000001" },
-          ...timing,
-        },
-        {
-          id: "escpos-silent",
-          driver: "escpos",
-          transport: tcp(ports.silent),
-          identity: { model: "TM-T88", serial: "X5SIM000001" },
-          ...timing,
-        },
+        registeredDevice(
+          "tspl-paper",
+          "tsc-tspl",
+          ports.tspl,
+          { model: "TE210", serial: "T0SIM0000001" },
+          timing,
+        ),
+        registeredDevice("escpos-paper", "escpos", ports.escpos, tm, timing),
+        registeredDevice("escpos-silent", "escpos", ports.silent, tm, timing),
       ],
     });
   });
   afterAll(async () => {
     await g.stop();
-    for (const h of hosts) await h.close();
-    rmSync(dir, { recursive: true, force: true });
+    await sims.close();
   });
 
   it("a silent identity on a ready device is quarantined after identity_timeout_s, alerted and audited", async () => {
@@ -179,7 +142,7 @@ describe("identity pending while a printer cannot answer (issue #4 §6)", () => 
       expect(alerts(dev)).toEqual([]);
       expect(state(dev).some((d) => d["availability"] === "quarantined")).toBe(false);
       expect(g.gateway.devices.get(dev)?.quarantine()).toBeUndefined();
-      expect(printed.get(dev) ?? 0).toBe(0);
+      expect(sims.printed.get(dev) ?? 0).toBe(0);
     }
     expect(quarantineRows()).toEqual(["identity_unreadable"]); // escpos-silent only
 
@@ -193,7 +156,7 @@ describe("identity pending while a printer cannot answer (issue #4 §6)", () => 
       expect(last?.["identity_pending"]).toBeUndefined();
       expect(g.gateway.devices.get(dev)?.identityPending?.()).toBeUndefined();
       expect(alerts(dev)).toEqual([]);
-      expect(printed.get(dev)).toBe(3);
+      expect(sims.printed.get(dev)).toBe(3);
       const completed = g
         .auditRows()
         .filter(
