@@ -3,7 +3,11 @@ import { zebraZpl } from "../../../drivers/zebra-zpl/index.ts";
 import { createZplSimulator } from "../../../drivers/zebra-zpl/simulator.ts";
 import type { Transport } from "../../../drivers/transport.ts";
 import { escpos as escposDriver } from "../../../drivers/escpos/index.ts";
-import { createEscposSimulator } from "../../../drivers/escpos/simulator.ts";
+import {
+  createEscposSimulator,
+  type EscposSimulatorIdentity,
+} from "../../../drivers/escpos/simulator.ts";
+import type { ExpectedIdentity } from "../../../src/devices/identity.ts";
 import { createDeviceRuntime } from "../../../src/devices/runtime.ts";
 import { silentLogger } from "../../../src/log.ts";
 import { createMemoryTransport } from "../../../src/simulators/memory.ts";
@@ -57,6 +61,40 @@ function setup(
   return { rt, sim, m, opens: () => opens, quarantines, lifted: () => lifted };
 }
 
+/**
+ * An ESC/POS runtime on a memory transport to its simulator (answering with `identity`),
+ * expecting `expectedIdentity`; quarantine reasons collected in order.
+ */
+function setupEscpos(
+  id: string,
+  identity: EscposSimulatorIdentity | undefined,
+  o: { expectedIdentity: ExpectedIdentity; identityTimeoutMs: number; clock?: () => number },
+) {
+  const ref: { m?: ReturnType<typeof createMemoryTransport> } = {};
+  const sim = createEscposSimulator(
+    { reply: (b) => ref.m?.deliver(b), printed: () => undefined },
+    identity,
+  );
+  const m = createMemoryTransport({ receive: (c) => sim.receive(c) });
+  ref.m = m;
+  const quarantines: string[] = [];
+  const rt = createDeviceRuntime({
+    id,
+    driver: escposDriver,
+    profile: { dpi: 203, widthMm: 80, heightMm: 100 },
+    transport: m.transport,
+    statusPollMs: 60_000,
+    statusTimeoutMs: 50,
+    clock: o.clock ?? Date.now,
+    logger: silentLogger(),
+    onChange: () => undefined,
+    expectedIdentity: o.expectedIdentity,
+    identityTimeoutMs: o.identityTimeoutMs,
+    onQuarantine: (q) => quarantines.push(q.reason),
+  });
+  return { rt, sim, quarantines };
+}
+
 describe("device runtime", () => {
   it("drops and redials a connection whose peer stopped answering, after three silent polls", async () => {
     const { rt, sim, opens } = setup();
@@ -103,29 +141,12 @@ describe("device runtime", () => {
   it("a device whose status answers ready but whose identity stays silent is quarantined after the timeout", async () => {
     // An ESC/POS printer that supports none of GS I 67/68/65 (it ignores them) but answers
     // DLE EOT: ready, yet never identified.
-    const ref: { m?: ReturnType<typeof createMemoryTransport> } = {};
-    const sim = createEscposSimulator(
-      { reply: (b) => ref.m?.deliver(b), printed: () => undefined },
-      { model: null, serial: null, firmware: null },
-    );
-    const m = createMemoryTransport({ receive: (c) => sim.receive(c) });
-    ref.m = m;
     let now = 1_000_000;
-    const quarantines: string[] = [];
-    const rt = createDeviceRuntime({
-      id: "e1",
-      driver: escposDriver,
-      profile: { dpi: 203, widthMm: 80, heightMm: 100 },
-      transport: m.transport,
-      statusPollMs: 60_000,
-      statusTimeoutMs: 50,
-      clock: () => now,
-      logger: silentLogger(),
-      onChange: () => undefined,
-      expectedIdentity: { serial: "X5SIM000001" },
-      identityTimeoutMs: 10_000,
-      onQuarantine: (q) => quarantines.push(q.reason),
-    });
+    const { rt, sim, quarantines } = setupEscpos(
+      "e1",
+      { model: null, serial: null, firmware: null },
+      { expectedIdentity: { serial: "X5SIM000001" }, identityTimeoutMs: 10_000, clock: () => now },
+    );
     expect((await rt.queryStatus()).conditions).toEqual(["identity_pending"]);
     now += 9_000;
     await rt.queryStatus();
@@ -149,27 +170,9 @@ describe("device runtime", () => {
   });
 
   it("an ESC/POS printer out of paper at connect answers GS I only once paper is loaded: pending, then verified", async () => {
-    const ref: { m?: ReturnType<typeof createMemoryTransport> } = {};
-    const sim = createEscposSimulator({
-      reply: (b) => ref.m?.deliver(b),
-      printed: () => undefined,
-    });
-    const m = createMemoryTransport({ receive: (c) => sim.receive(c) });
-    ref.m = m;
-    const quarantines: string[] = [];
-    const rt = createDeviceRuntime({
-      id: "e2",
-      driver: escposDriver,
-      profile: { dpi: 203, widthMm: 80, heightMm: 100 },
-      transport: m.transport,
-      statusPollMs: 60_000,
-      statusTimeoutMs: 50,
-      clock: Date.now,
-      logger: silentLogger(),
-      onChange: () => undefined,
+    const { rt, sim, quarantines } = setupEscpos("e2", undefined, {
       expectedIdentity: { model: "TM-T88", serial: "X5SIM000001" },
       identityTimeoutMs: 1,
-      onQuarantine: (q) => quarantines.push(q.reason),
     });
     sim.setFault("media_out", true);
     for (let i = 0; i < 3; i++)
@@ -186,28 +189,11 @@ describe("device runtime", () => {
   });
 
   it("another unit out of paper at connect is pending, and quarantined at once when paper shows its serial", async () => {
-    const ref: { m?: ReturnType<typeof createMemoryTransport> } = {};
-    const sim = createEscposSimulator(
-      { reply: (b) => ref.m?.deliver(b), printed: () => undefined },
+    const { rt, sim, quarantines } = setupEscpos(
+      "e3",
       { serial: "X5SIM000666" },
+      { expectedIdentity: { serial: "X5SIM000001" }, identityTimeoutMs: 3_600_000 },
     );
-    const m = createMemoryTransport({ receive: (c) => sim.receive(c) });
-    ref.m = m;
-    const quarantines: string[] = [];
-    const rt = createDeviceRuntime({
-      id: "e3",
-      driver: escposDriver,
-      profile: { dpi: 203, widthMm: 80, heightMm: 100 },
-      transport: m.transport,
-      statusPollMs: 60_000,
-      statusTimeoutMs: 50,
-      clock: Date.now,
-      logger: silentLogger(),
-      onChange: () => undefined,
-      expectedIdentity: { serial: "X5SIM000001" },
-      identityTimeoutMs: 3_600_000,
-      onQuarantine: (q) => quarantines.push(q.reason),
-    });
     sim.setFault("media_out", true);
     expect((await rt.queryStatus()).conditions).toEqual(["identity_pending", "media_out"]);
     expect(quarantines).toEqual([]);
