@@ -25,6 +25,17 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
+/** The built-in ZPL simulator `zpl-1` on loopback, polled every 200 ms (the tests' default printer). */
+export const SIMULATED_ZPL_1 = {
+  id: "zpl-1",
+  driver: "zebra-zpl",
+  simulator: true,
+  transport: { type: "tcp" as const, host: "127.0.0.1", port: 0 },
+  status_poll_ms: 200,
+  status_timeout_ms: 500,
+  confirm_timeout_ms: 3000,
+};
+
 /** A gateway in this process on a fresh data dir and a free broker port, with one simulated ZPL printer. */
 export async function startTestGateway(
   extra: Partial<ConfigInput> = {},
@@ -37,17 +48,7 @@ export async function startTestGateway(
       site: "demo",
       gateway: "gw1",
       data_dir: dir,
-      devices: [
-        {
-          id: "zpl-1",
-          driver: "zebra-zpl",
-          simulator: true,
-          transport: { type: "tcp", host: "127.0.0.1", port: 0 },
-          status_poll_ms: 200,
-          status_timeout_ms: 500,
-          confirm_timeout_ms: 3000,
-        },
-      ],
+      devices: [SIMULATED_ZPL_1],
       // The fixtures print one waybill number many times: reprint control is tested on its own.
       waybills: { life_cycle: false },
       ...extra,

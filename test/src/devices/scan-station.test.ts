@@ -1,15 +1,22 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { validateConfig } from "../../../src/config/load.ts";
 import { silentLogger } from "../../../src/log.ts";
 import { startGateway, type Gateway } from "../../../src/main.ts";
 import { jobFor } from "../../helpers/devices.ts";
 import { fakeHid, keyboardReports, type FakeHidDevice } from "../../helpers/fake-hid.ts";
 import { MqttProbe } from "../../helpers/mqtt-probe.ts";
 import { freePort } from "../../helpers/net.ts";
+import {
+  attachScanner,
+  printedLabels,
+  probeWhenPrinterOnline,
+  scannerMatch,
+  stationAudit,
+  stationGatewayConfig,
+} from "./stations.ts";
 
 const SITE = "labelgate/demo";
 const REPLY = `${SITE}/reply/station-test`;
@@ -23,56 +30,23 @@ describe("scan stations (issue #4 §8)", () => {
   const audit = () => {
     const db = new Database(join(dir, "labelgate.db"), { readonly: true });
     try {
-      return db
-        .prepare(
-          "SELECT action, outcome, reason, json_extract(actor, '$.operator') AS operator, json_extract(target, '$.job_id') AS job_id, json_extract(target, '$.waybill_ref') AS waybill_ref FROM audit_log ORDER BY seq",
-        )
-        .all() as Array<Record<string, string | null>>;
+      return stationAudit(db);
     } finally {
       db.close();
     }
   };
-  const printedFiles = () =>
-    readdirSync(join(dir, "sim", "zpl-1")).filter((f) => f.endsWith(".zpl")).length;
+  const printedFiles = () => printedLabels(dir);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "labelgate-station-"));
     const hid = fakeHid();
-    scanner = hid.attach({ vendorId: 0x05e0, productId: 0x1200, serialNumber: "SC-01" });
+    scanner = attachScanner(hid, "SC-01");
     const port = await freePort();
-    const config = validateConfig(
-      {
-        data_dir: dir,
-        mqtt: { embedded: { enabled: true, host: "127.0.0.1", port, allow_anonymous: true } },
-        devices: [
-          {
-            id: "zpl-1",
-            driver: "zebra-zpl",
-            simulator: true,
-            transport: { type: "tcp", host: "127.0.0.1", port: 0 },
-            status_poll_ms: 200,
-            status_timeout_ms: 500,
-            confirm_timeout_ms: 3000,
-          },
-        ],
-        scan_stations: [
-          {
-            id: "st-7",
-            printer: "zpl-1",
-            operator: "E10293",
-            scanner: { vendor_id: 0x05e0, product_id: 0x1200, serial_number: "SC-01" },
-          },
-        ],
-      },
-      "test",
-    );
+    const config = stationGatewayConfig(dir, port, [
+      { id: "st-7", printer: "zpl-1", operator: "E10293", scanner: scannerMatch("SC-01") },
+    ]);
     gateway = await startGateway({ config, logger: silentLogger(), bindings: { hid } });
-    probe = await MqttProbe.connect(gateway.brokerUrl, [`${SITE}/#`]);
-    await probe.waitFor(
-      (m) => m.topic === `${SITE}/device/zpl-1/state` && m.json["reachability"] === "online",
-      15_000,
-      "printer online",
-    );
+    probe = await probeWhenPrinterOnline(gateway);
   });
   afterAll(async () => {
     await probe.close();

@@ -6,7 +6,7 @@
  * reason. The second start runs with its clock 10 minutes ahead, so the idle timeouts are decided
  * by the stored last activity, not by how long the restart took. Synthetic operator ids only.
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -22,6 +22,15 @@ import { jobFor } from "../../helpers/devices.ts";
 import { fakeHid, keyboardReports, type FakeHidDevice } from "../../helpers/fake-hid.ts";
 import { MqttProbe } from "../../helpers/mqtt-probe.ts";
 import { freePort } from "../../helpers/net.ts";
+import {
+  attachScanner,
+  auditRowsFrom,
+  printedLabels,
+  probeWhenPrinterOnline,
+  scannerMatch,
+  stationAudit,
+  stationGatewayConfig,
+} from "./stations.ts";
 
 const SITE = "labelgate/demo";
 const REPLY = `${SITE}/reply/restart-test`;
@@ -48,63 +57,34 @@ describe("scan station log-ins across a gateway restart", () => {
   });
 
   const config = (port: number, fixedAtD: boolean) =>
-    validateConfig(
-      {
-        data_dir: dir,
-        mqtt: { embedded: { enabled: true, host: "127.0.0.1", port, allow_anonymous: true } },
-        devices: [
-          {
-            id: "zpl-1",
-            driver: "zebra-zpl",
-            simulator: true,
-            transport: { type: "tcp", host: "127.0.0.1", port: 0 },
-            status_poll_ms: 200,
-            status_timeout_ms: 500,
-            confirm_timeout_ms: 3000,
-          },
-        ],
-        scan_stations: STATIONS.map(([id, sn, idle]) => ({
-          id,
-          printer: "zpl-1",
-          login: { idle_timeout_ms: idle },
-          ...(fixedAtD && id === "st-d" && { operator: "E30001" }),
-          scanner: { vendor_id: 0x05e0, product_id: 0x1200, serial_number: sn },
-        })),
-      },
-      "test",
+    stationGatewayConfig(
+      dir,
+      port,
+      STATIONS.map(([id, sn, idle]) => ({
+        id,
+        printer: "zpl-1",
+        login: { idle_timeout_ms: idle },
+        ...(fixedAtD && id === "st-d" && { operator: "E30001" }),
+        scanner: scannerMatch(sn),
+      })),
     );
   const start = async (port: number, fixedAtD: boolean, clock?: () => number) => {
     const hid = fakeHid();
     const scanners = new Map<string, FakeHidDevice>();
-    for (const [id, sn] of STATIONS)
-      scanners.set(id, hid.attach({ vendorId: 0x05e0, productId: 0x1200, serialNumber: sn }));
+    for (const [id, sn] of STATIONS) scanners.set(id, attachScanner(hid, sn));
     gateway = await startGateway({
       config: config(port, fixedAtD),
       logger: silentLogger(),
       bindings: { hid },
       ...(clock && { clock }),
     });
-    probe = await MqttProbe.connect(gateway.brokerUrl, [`${SITE}/#`]);
-    await probe.waitFor(
-      (m) => m.topic === `${SITE}/device/zpl-1/state` && m.json["reachability"] === "online",
-      15_000,
-      "printer online",
-    );
+    probe = await probeWhenPrinterOnline(gateway);
     return (station: string, code: string) => {
       for (const r of keyboardReports(code)) scanners.get(station)!.send(r);
     };
   };
-  const audit = () =>
-    db!
-      .prepare(
-        "SELECT action, outcome, reason, json_extract(actor, '$.operator') AS operator, json_extract(place, '$.workstation') AS station FROM audit_log ORDER BY seq",
-      )
-      .all() as Array<Record<string, string | null>>;
-  const rowsFrom = (n: number, actions: string[]) =>
-    audit()
-      .slice(n)
-      .filter((r) => actions.includes(String(r["action"])))
-      .map((r) => [r["action"], r["outcome"], r["reason"], r["operator"], r["station"]]);
+  const audit = () => stationAudit(db!);
+  const rowsFrom = (n: number, actions: string[]) => auditRowsFrom(audit(), n, actions);
   const stored = () =>
     db!.prepare("SELECT * FROM station_logins ORDER BY station").all() as Array<{
       station: string;
@@ -113,8 +93,7 @@ describe("scan station log-ins across a gateway restart", () => {
       since: number;
       last_activity: number;
     }>;
-  const printed = () =>
-    readdirSync(join(dir, "sim", "zpl-1")).filter((f) => f.endsWith(".zpl")).length;
+  const printed = () => printedLabels(dir);
 
   it("keeps a station's operator; drops timed-out, disabled and no-longer-needed log-ins, audited", async () => {
     const port = await freePort();

@@ -5,19 +5,27 @@
  * audited: a scan with no one logged in, an unknown or disabled operator's badge, a scan after
  * the operator was disabled. Log-out by badge code, by request and after the idle timeout.
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOperatorStore } from "../../../src/access/operators.ts";
-import { validateConfig } from "../../../src/config/load.ts";
 import { silentLogger } from "../../../src/log.ts";
 import { startGateway, type Gateway } from "../../../src/main.ts";
 import { jobFor } from "../../helpers/devices.ts";
 import { fakeHid, keyboardReports, type FakeHidDevice } from "../../helpers/fake-hid.ts";
 import { MqttProbe } from "../../helpers/mqtt-probe.ts";
 import { freePort } from "../../helpers/net.ts";
+import {
+  attachScanner,
+  auditRowsFrom,
+  printedLabels,
+  probeWhenPrinterOnline,
+  scannerMatch,
+  stationAudit,
+  stationGatewayConfig,
+} from "./stations.ts";
 
 const SITE = "labelgate/demo";
 const REPLY = `${SITE}/reply/login-test`;
@@ -31,19 +39,9 @@ describe("scan station operator log-in (issue #4 §8)", () => {
   const scanners = new Map<string, FakeHidDevice>();
   let waybill: string;
 
-  const audit = () =>
-    db
-      .prepare(
-        "SELECT action, outcome, reason, json_extract(actor, '$.operator') AS operator, json_extract(place, '$.workstation') AS station, json_extract(target, '$.job_id') AS job_id FROM audit_log ORDER BY seq",
-      )
-      .all() as Array<Record<string, string | null>>;
-  const rowsFrom = (n: number, actions: string[]) =>
-    audit()
-      .slice(n)
-      .filter((r) => actions.includes(String(r["action"])))
-      .map((r) => [r["action"], r["outcome"], r["reason"], r["operator"], r["station"]]);
-  const printed = () =>
-    readdirSync(join(dir, "sim", "zpl-1")).filter((f) => f.endsWith(".zpl")).length;
+  const audit = () => stationAudit(db);
+  const rowsFrom = (n: number, actions: string[]) => auditRowsFrom(audit(), n, actions);
+  const printed = () => printedLabels(dir);
   const scan = (station: string, code: string) => {
     for (const r of keyboardReports(code)) scanners.get(station)!.send(r);
   };
@@ -67,39 +65,17 @@ describe("scan station operator log-in (issue #4 §8)", () => {
       ["st-8", "SC-08"],
       ["st-9", "SC-09"],
     ] as const)
-      scanners.set(st, hid.attach({ vendorId: 0x05e0, productId: 0x1200, serialNumber: sn }));
+      scanners.set(st, attachScanner(hid, sn));
     const port = await freePort();
-    const config = validateConfig(
+    const config = stationGatewayConfig(dir, port, [
+      { id: "st-8", printer: "zpl-1", scanner: scannerMatch("SC-08") },
       {
-        data_dir: dir,
-        mqtt: { embedded: { enabled: true, host: "127.0.0.1", port, allow_anonymous: true } },
-        devices: [
-          {
-            id: "zpl-1",
-            driver: "zebra-zpl",
-            simulator: true,
-            transport: { type: "tcp", host: "127.0.0.1", port: 0 },
-            status_poll_ms: 200,
-            status_timeout_ms: 500,
-            confirm_timeout_ms: 3000,
-          },
-        ],
-        scan_stations: [
-          {
-            id: "st-8",
-            printer: "zpl-1",
-            scanner: { vendor_id: 0x05e0, product_id: 0x1200, serial_number: "SC-08" },
-          },
-          {
-            id: "st-9",
-            printer: "zpl-1",
-            login: { idle_timeout_ms: 1000 },
-            scanner: { vendor_id: 0x05e0, product_id: 0x1200, serial_number: "SC-09" },
-          },
-        ],
+        id: "st-9",
+        printer: "zpl-1",
+        login: { idle_timeout_ms: 1000 },
+        scanner: scannerMatch("SC-09"),
       },
-      "test",
-    );
+    ]);
     gateway = await startGateway({ config, logger: silentLogger(), bindings: { hid } });
     db = new Database(join(dir, "labelgate.db"));
     const ops = createOperatorStore(db);
@@ -108,12 +84,7 @@ describe("scan station operator log-in (issue #4 §8)", () => {
     ops.setStatus("E20002", "disabled", Date.now());
     await ops.add("E20003", "operator", Date.now(), "synthetic-pass-3");
     await ops.add("S20009", "supervisor", Date.now(), "synthetic-pass-9");
-    probe = await MqttProbe.connect(gateway.brokerUrl, [`${SITE}/#`]);
-    await probe.waitFor(
-      (m) => m.topic === `${SITE}/device/zpl-1/state` && m.json["reachability"] === "online",
-      15_000,
-      "printer online",
-    );
+    probe = await probeWhenPrinterOnline(gateway);
     const first = jobFor("zpl-1", REPLY);
     waybill = first.waybill;
     await probe.publish(`${SITE}/device/zpl-1/job`, first.json);
