@@ -1,45 +1,29 @@
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { layoutBagTagForTag } from "../../../drivers/epaper/layout.ts";
-import { rasterizeForTag } from "../../../drivers/epaper/raster.ts";
-import { tagProfile, tagSnapshot, uploadJpeg } from "../../../drivers/oepl-ap/index.ts";
+import { tagSnapshot } from "../../../drivers/oepl-ap/index.ts";
 import { runOeplUpdate } from "../../../src/epaper/oepl-update.ts";
-import { startOeplApSimulator, type OeplApSimulator } from "../../../src/simulators/oepl-ap.ts";
-import { OeplApClient } from "../../../src/transports/oepl-http.ts";
+import type { OeplApSimulator } from "../../../src/simulators/oepl-ap.ts";
+import type { OeplApClient } from "../../../src/transports/oepl-http.ts";
 import { decodeCode128 } from "../../helpers/zbar.ts";
+import { bagTagJpeg, startTwoTagAp, type ApRig } from "./ap-rig.ts";
 
 const MAC1 = "0000021EDE2A3B01";
 const MAC2 = "0000021EDE2A3B02";
 const BAG = { bag_no: "BAG5710012", destination: "杭州转运中心", sort_code: "571-A12", pieces: 48 };
 
+let rig: ApRig;
 let dir: string;
 let ap: OeplApSimulator;
 let client: OeplApClient;
 
-function jpegFor(hwType: number): Uint8Array {
-  const tag = tagProfile(hwType)!;
-  const l = layoutBagTagForTag(BAG, tag);
-  return uploadJpeg(rasterizeForTag(l.label, tag, l.accent), tag.colour);
-}
+const jpegFor = (hwType: number): Uint8Array => bagTagJpeg(BAG, hwType);
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "lg-oepl-"));
-  ap = await startOeplApSimulator({
-    outputDir: join(dir, "sim"),
-    tags: [
-      { id: "epaper-1", mac: MAC1, hwType: 0x01, checkinMs: 150 },
-      { id: "epaper-2", mac: MAC2, hwType: 0x33, checkinMs: 150 },
-    ],
-  });
-  client = new OeplApClient({ baseUrl: ap.url });
+  rig = await startTwoTagAp("lg-oepl-", MAC1, MAC2);
+  ({ dir, ap, client } = rig);
 });
-afterEach(async () => {
-  client.close();
-  await ap.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => rig.close());
 
 describe("epaper update through a simulated OEPL AP (device-protocols.md §6.1)", () => {
   it("accepted when the AP holds it, ok after the check-in; the tag shows Chinese text and a decodable barcode", async () => {

@@ -1,18 +1,14 @@
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { layoutBagTagForTag } from "../../../drivers/epaper/layout.ts";
-import { rasterizeForTag } from "../../../drivers/epaper/raster.ts";
-import { tagProfile, uploadJpeg } from "../../../drivers/oepl-ap/index.ts";
+import { tagProfile } from "../../../drivers/oepl-ap/index.ts";
 import { runOeplUpdate } from "../../../src/epaper/oepl-update.ts";
 import { epaperHashVerdict } from "../../../src/epaper/verdict.ts";
 import type { JobEnvelope } from "../../../src/jobs/envelope.ts";
-import { startOeplApSimulator, type OeplApSimulator } from "../../../src/simulators/oepl-ap.ts";
+import type { OeplApSimulator } from "../../../src/simulators/oepl-ap.ts";
 import { bagTagDataSchema } from "../../../src/templates/bag-tag-100x70.ts";
-import { OeplApClient } from "../../../src/transports/oepl-http.ts";
+import type { OeplApClient } from "../../../src/transports/oepl-http.ts";
+import { bagTagJpeg, startTwoTagAp, type ApRig } from "./ap-rig.ts";
 
 const EXAMPLE = fileURLToPath(
   new URL("../../../examples/jobs/epaper-update.json", import.meta.url),
@@ -25,33 +21,19 @@ const env = (bag: string): JobEnvelope => {
   return e;
 };
 /** The job's image as the dispatcher uploads it (src/epaper/run.ts). */
-const jpegOf = (e: JobEnvelope, hwType: number): Uint8Array => {
-  const tag = tagProfile(hwType)!;
-  const l = layoutBagTagForTag(bagTagDataSchema.parse(e.payload.data), tag);
-  return uploadJpeg(rasterizeForTag(l.label, tag, l.accent), tag.colour);
-};
+const jpegOf = (e: JobEnvelope, hwType: number): Uint8Array =>
+  bagTagJpeg(bagTagDataSchema.parse(e.payload.data), hwType);
 
-let dir: string;
+let rig: ApRig;
 let ap: OeplApSimulator;
 let client: OeplApClient;
 const oepl = (mac: string, hwType: number) => ({ client, mac, tag: tagProfile(hwType)! });
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "lg-oepl-verdict-"));
-  ap = await startOeplApSimulator({
-    outputDir: join(dir, "sim"),
-    tags: [
-      { id: "epaper-1", mac: MAC1, hwType: 0x01, checkinMs: 150 },
-      { id: "epaper-2", mac: MAC2, hwType: 0x33, checkinMs: 150 },
-    ],
-  });
-  client = new OeplApClient({ baseUrl: ap.url });
+  rig = await startTwoTagAp("lg-oepl-verdict-", MAC1, MAC2);
+  ({ ap, client } = rig);
 });
-afterEach(async () => {
-  client.close();
-  await ap.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => rig.close());
 
 /**
  * An in-doubt epaper.update settled by the tag record's content hash (issue #9 §2), against the
