@@ -171,6 +171,9 @@ describe("handback to a recovered owner", () => {
       // gw2, restarted as its service manager would, stands by for gw1 and may not take back.
       gw2.start();
       await gw2.waitFor('"standby watching"');
+      // A configured standby never hands back to itself. Asked while gw1 is still online: once gw1
+      // stops, gw2 takes over after grace_s and no longer answers handback requests.
+      expect((await sup.request("gw2", { operator: "S0001" })).error?.code).toBe("invalid_request");
       // gw1's audit log: the handback and the two refused credentials, chain intact across the
       // standby phase and the gateway that followed.
       await gw1.kill("SIGTERM");
@@ -184,9 +187,6 @@ describe("handback to a recovered owner", () => {
       expect(handbacks.stdout).toContain("S0001");
       const refused = cli(["audit", "search", "--action", "management.refused", "--json"]);
       expect(refused.stdout.trim().split("\n")).toHaveLength(2);
-
-      // A configured standby never hands back to itself.
-      expect((await sup.request("gw2", { operator: "S0001" })).error?.code).toBe("invalid_request");
     },
   );
 
