@@ -97,14 +97,7 @@ export async function connectMqtt(o: ConnectionOptions): Promise<MqttConnection>
     manualConnect: true,
     resubscribe: true,
   };
-  if (o.username !== undefined) opts.username = o.username;
-  if (o.password !== undefined) opts.password = o.password;
-  if (o.tls) {
-    if (o.tls.ca) opts.ca = readFileSync(o.tls.ca);
-    if (o.tls.cert) opts.cert = readFileSync(o.tls.cert);
-    if (o.tls.key) opts.key = readFileSync(o.tls.key);
-    opts.rejectUnauthorized = o.tls.reject_unauthorized;
-  }
+  Object.assign(opts, credentialOptions(o));
   const malformed = o.malformed;
   if (v5 && malformed) {
     // Runs before handleMessage; the reason code goes into the PUBACK that handleMessage releases.
@@ -146,20 +139,7 @@ export async function connectMqtt(o: ConnectionOptions): Promise<MqttConnection>
   client.on("offline", () => log.warn("broker connection lost"));
   client.on("error", (e) => log.warn({ err: e }, "mqtt error"));
 
-  await new Promise<void>((resolve, reject) => {
-    const onConnect = () => {
-      client.off("error", onError);
-      resolve();
-    };
-    const onError = (e: Error) => {
-      client.off("connect", onConnect);
-      client.end(true);
-      reject(e);
-    };
-    client.once("connect", onConnect);
-    client.once("error", onError);
-    client.connect();
-  });
+  await firstConnect(client);
 
   return {
     get connected() {
@@ -190,6 +170,49 @@ export async function connectMqtt(o: ConnectionOptions): Promise<MqttConnection>
       await client.endAsync();
     },
   };
+}
+
+/** User name, password and TLS files of a client connection (the gateway's and the watch one). */
+export function credentialOptions(o: {
+  username?: string | undefined;
+  password?: string | undefined;
+  tls?:
+    | {
+        ca?: string | undefined;
+        cert?: string | undefined;
+        key?: string | undefined;
+        reject_unauthorized?: boolean | undefined;
+      }
+    | undefined;
+}): IClientOptions {
+  const opts: IClientOptions = {};
+  if (o.username !== undefined) opts.username = o.username;
+  if (o.password !== undefined) opts.password = o.password;
+  if (o.tls) {
+    if (o.tls.ca) opts.ca = readFileSync(o.tls.ca);
+    if (o.tls.cert) opts.cert = readFileSync(o.tls.cert);
+    if (o.tls.key) opts.key = readFileSync(o.tls.key);
+    opts.rejectUnauthorized = o.tls.reject_unauthorized ?? true;
+  }
+  return opts;
+}
+
+/** Opens a `manualConnect` client: resolves on the first CONNACK; on a first error closes it and rejects. */
+export function firstConnect(client: MqttClient): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onConnect = () => {
+      client.off("error", onError);
+      resolve();
+    };
+    const onError = (e: Error) => {
+      client.off("connect", onConnect);
+      client.end(true);
+      reject(e);
+    };
+    client.once("connect", onConnect);
+    client.once("error", onError);
+    client.connect();
+  });
 }
 
 /** The URL without user info, for logs. */

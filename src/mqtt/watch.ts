@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import mqtt, { type IClientOptions } from "mqtt";
 import type { Config } from "../config/schema.ts";
+import { credentialOptions, firstConnect } from "./connection.ts";
 
 /**
  * A second, light MQTT connection of a gateway in `cluster.mode: multi` (src/cluster/run.ts): it
@@ -81,15 +81,7 @@ export async function connectWatchTo(w: WatchOptions): Promise<WatchClient> {
     reconnectPeriod: 1000,
     resubscribe: true,
   };
-  if (w.username !== undefined) opts.username = w.username;
-  if (w.password !== undefined) opts.password = w.password;
-  const tls = w.tls;
-  if (tls) {
-    if (tls.ca) opts.ca = readFileSync(tls.ca);
-    if (tls.cert) opts.cert = readFileSync(tls.cert);
-    if (tls.key) opts.key = readFileSync(tls.key);
-    opts.rejectUnauthorized = tls.reject_unauthorized ?? true;
-  }
+  Object.assign(opts, credentialOptions(w));
   // Not connectAsync: with a persistent session the broker sends queued messages right after
   // CONNACK, so handleMessage must be in place before the connection opens.
   const c = mqtt.connect(w.url, { ...opts, manualConnect: true });
@@ -114,20 +106,7 @@ export async function connectWatchTo(w: WatchOptions): Promise<WatchClient> {
     (c.stream as Socket | undefined)?.setNoDelay?.(true);
     if (connects++ > 0) for (const h of reconnectHandlers) h();
   });
-  await new Promise<void>((resolve, reject) => {
-    const onConnect = () => {
-      c.off("error", onError);
-      resolve();
-    };
-    const onError = (e: Error) => {
-      c.off("connect", onConnect);
-      c.end(true);
-      reject(e);
-    };
-    c.once("connect", onConnect);
-    c.once("error", onError);
-    c.connect();
-  });
+  await firstConnect(c);
   const subscribe = async (filters: string[]) => {
     if (filters.length > 0) await c.subscribeAsync(filters, { qos: 1 });
   };
